@@ -36,7 +36,7 @@ class SendFrame:
 
 @dataclass(frozen=True, slots=True)
 class ArmTimer:
-    """The instance's next deadline is ``at`` (ns); call ``timer_fired`` then. Replaces any earlier."""
+    """The next deadline is ``at`` (ns): call ``timer_fired`` then. Replaces any earlier one."""
 
     at: int
 
