@@ -74,6 +74,7 @@ class Segment:
         # A timer entry is live only while its generation matches the node's current one, so
         # re-arming or cancelling never has to search the heap.
         self._timer_generation: dict[str, int] = {}
+        self._generations = itertools.count(1)
         self._queue: list[tuple[int, int, Callable[[], None]]] = []
         self._seq = itertools.count()
 
@@ -86,9 +87,20 @@ class Segment:
         self._addresses[name] = set()
         self._timer_generation[name] = 0
 
-    def schedule(self, at: int, name: str, event: Event) -> None:
-        """Deliver ``event`` to ``name`` at ``at`` ns (the event's ``now`` is set to ``at``)."""
+    def detach(self, name: str) -> None:
+        """Remove ``name`` at once, as a power loss does: no goodbye, its timers and the frames
+        on their way to it are dropped, and it holds no address any more. The name can be
+        attached again (a rebooted host is a new instance)."""
         self._node(name)
+        for table in (self._nodes, self._connected, self._addresses, self._timer_generation):
+            del table[name]
+
+    def schedule(self, at: int, name: str, event: Event) -> None:
+        """Deliver ``event`` to ``name`` at ``at`` ns (the event's ``now`` is set to ``at``).
+
+        The node need not be attached yet; if it is not attached when the time comes, the
+        event is dropped (it was meant for a host that is off).
+        """
         self.call_at(at, lambda: self._dispatch(name, replace(event, now=at)))
 
     def call_at(self, at: int, fn: Callable[[], None]) -> None:
@@ -142,7 +154,10 @@ class Segment:
             raise KeyError(f"no node named {name!r}; attached: {sorted(self._nodes)}") from None
 
     def _dispatch(self, name: str, event: Event) -> None:
-        for action in self._nodes[name].handle(event):
+        machine = self._nodes.get(name)
+        if machine is None:
+            return
+        for action in machine.handle(event):
             self.trace.append(TraceEntry(self.now, name, action))
             self._carry_out(name, action)
 
@@ -151,25 +166,25 @@ class Segment:
             case SendFrame(frame=frame):
                 self._broadcast(name, frame)
             case ArmTimer(at=at):
-                generation = self._timer_generation[name] + 1
+                generation = next(self._generations)
                 self._timer_generation[name] = generation
                 self.call_at(max(at, self.now), lambda: self._fire(name, generation))
             case CancelTimer():
-                self._timer_generation[name] += 1
+                self._timer_generation[name] = next(self._generations)
             case AddAddress(address=address):
                 self._addresses[name].add(address)
             case RemoveAddress(address=address):
                 self._addresses[name].discard(address)
 
     def _fire(self, name: str, generation: int) -> None:
-        if self._timer_generation[name] == generation:
+        if self._timer_generation.get(name) == generation:
             self._dispatch(name, TimerFired(now=self.now))
 
     def _broadcast(self, sender: str, frame: bytes) -> None:
-        if not self._connected[sender]:
+        if not self._connected.get(sender, False):
             return
         at = self.now + self.latency_ns
-        for receiver in self._nodes:
+        for receiver in list(self._nodes):
             if receiver == sender:
                 continue
             if self.drop is not None and self.drop(sender, receiver, frame):
@@ -178,5 +193,5 @@ class Segment:
 
     def _deliver(self, receiver: str, at: int, frame: bytes) -> None:
         # Connectivity is checked on arrival too, so cutting a node off loses frames in flight.
-        if self._connected[receiver]:
+        if self._connected.get(receiver, False):
             self._dispatch(receiver, FrameReceived(now=at, frame=frame))

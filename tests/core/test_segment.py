@@ -104,4 +104,28 @@ def test_scheduling_in_the_past_and_unknown_nodes_are_rejected():
     with pytest.raises(ValueError, match="past"):
         seg.schedule(10, "a", Startup(now=10))
     with pytest.raises(KeyError, match="no node named 'z'"):
-        seg.schedule(60, "z", Startup(now=60))
+        seg.set_connected("z", False)
+
+
+def test_detach_is_a_power_loss_and_a_reattached_node_starts_clean():
+    seg = Segment(latency_ns=10)
+    a1, b = Beacon(b"a", 100), Beacon(b"b", 1000)
+    seg.attach("a", a1)
+    seg.attach("b", b)
+    seg.schedule(0, "a", Startup(now=0))
+    seg.call_at(150, lambda: seg.detach("a"))
+    seg.run(until=400)
+    assert [t for t, _ in b.heard] == [110]  # nothing after the power loss
+    assert seg.holders("192.0.2.50/24") == []
+    a2 = Beacon(b"A", 100)
+    seg.call_at(500, lambda: seg.attach("a", a2))
+    seg.schedule(500, "a", Startup(now=500))
+    seg.run(until=700)
+    assert [f for _, f in b.heard] == [b"a", b"A", b"A"]
+    assert seg.holders("192.0.2.50/24") == ["a"]
+
+
+def test_events_for_a_node_that_is_off_are_dropped():
+    seg = Segment()
+    seg.schedule(10, "ghost", Startup(now=10))
+    assert seg.run(until=20) == []
