@@ -1,0 +1,109 @@
+# simlab developer entry points. `make demo` and `make test` are the two commands a newcomer needs;
+# both build what they use (the virtualenv, Debian's tshark) on first run and reuse it afterwards.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+# The stages of `make test` report in a fixed order; parallel make would interleave them.
+.NOTPARALLEL:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# pip reinstalls when pyproject.toml is newer than this stamp, so new dependencies arrive by
+# themselves after a pull.
+STAMP := $(VENV)/.installed
+LINT_PATHS := simlab tests benchmarks
+SPHINX_ARGS := -W --keep-going -b html docs docs/_build/html
+
+.PHONY: help install apt-deps test lint fmt docs demo clean distclean
+
+help:
+	@echo "make demo       install, then run a short simulated failover (simlab demo)"
+	@echo "make test       install, then ruff, import contracts, pytest (all, slow too), docs"
+	@echo "make lint       ruff check + ruff format --check + import contracts"
+	@echo "make fmt        ruff format, then ruff check --fix"
+	@echo "make docs       build the HTML docs into docs/_build/html (warnings are errors)"
+	@echo "make apt-deps   install Debian packages the tests use (tshark), if root or sudo"
+	@echo "make install    create .venv and install simlab with its dev and docs extras"
+	@echo "make clean      remove build output and caches; distclean also removes .venv"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@# Debian's python3 ships venv without ensurepip until python3-venv is installed.
+	@if [ ! -x $(BIN)/python ]; then \
+	  if ! $(PYTHON) -m venv $(VENV); then \
+	    rm -rf $(VENV); \
+	    echo "install: '$(PYTHON) -m venv' failed; installing python3-venv from Debian"; \
+	    $(MAKE) --no-print-directory apt-install PKGS=python3-venv; \
+	    $(PYTHON) -m venv $(VENV); \
+	  fi; \
+	fi
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,docs]'
+	@touch $@
+
+# Installs $(PKGS) with apt-get when missing; used by apt-deps and by the venv fallback above.
+# Package lists are refreshed only when they are empty or the first install attempt fails, so a
+# machine that already has everything never waits for the network.
+.PHONY: apt-install
+apt-install:
+	@if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "apt: not root and no password-less sudo: skipping '$(PKGS)' (install it yourself)"; exit 0; fi; \
+	echo 'wireshark-common wireshark-common/install-setuid boolean false' | $$sudo debconf-set-selections; \
+	install() { $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(PKGS) </dev/null; }; \
+	if ! ls /var/lib/apt/lists/ 2>/dev/null | grep -q '_Packages'; then $$sudo apt-get update -q; fi; \
+	install || { $$sudo apt-get update -q && install; }
+
+apt-deps:
+	@if command -v tshark >/dev/null 2>&1; then \
+	  echo "apt-deps: tshark present ($$(command -v tshark))"; \
+	else \
+	  echo "apt-deps: installing tshark (the tests' independent packet decoder)"; \
+	  $(MAKE) --no-print-directory apt-install PKGS=tshark; \
+	fi
+
+# Every stage runs even after one fails, so one run shows every problem; the summary gives each
+# stage's wall time and the exit status is non-zero if any stage failed. The explicit marker
+# expression keeps slow tests in even if someone later deselects them in pytest's addopts.
+test: apt-deps $(STAMP)
+	@failed=0; summary=""; \
+	stage() { \
+	  local name=$$1; shift; \
+	  printf '\n==> %s: %s\n' "$$name" "$$*"; \
+	  local t0=$$(date +%s%N) status=ok; \
+	  "$$@" || { status=FAILED; failed=1; }; \
+	  summary+=$$(printf '%-16s %-7s %7.1f s' "$$name" "$$status" "$$(( ($$(date +%s%N) - t0) / 1000000 ))e-3")$$'\n'; \
+	}; \
+	stage ruff-check $(BIN)/ruff check $(LINT_PATHS); \
+	stage ruff-format $(BIN)/ruff format --check $(LINT_PATHS); \
+	stage import-linter $(BIN)/lint-imports; \
+	stage pytest $(BIN)/pytest -m 'slow or not slow'; \
+	stage docs $(BIN)/sphinx-build $(SPHINX_ARGS); \
+	printf '\n==> summary\n%s' "$$summary"; \
+	exit $$failed
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/lint-imports
+
+fmt: $(STAMP)
+	$(BIN)/ruff format $(LINT_PATHS)
+	$(BIN)/ruff check --fix $(LINT_PATHS)
+
+docs: $(STAMP)
+	$(BIN)/sphinx-build $(SPHINX_ARGS)
+
+demo: $(STAMP)
+	$(BIN)/simlab demo
+
+clean:
+	rm -rf docs/_build docs/jupyter_execute build dist .pytest_cache .hypothesis .ruff_cache \
+	  .import_linter_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -name '*.egg-info' -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
