@@ -74,7 +74,7 @@ test: apt-deps $(STAMP)
 	  printf '\n==> %s: %s\n' "$$name" "$$*"; \
 	  local t0=$$(date +%s%N) status=ok; \
 	  "$$@" || { status=FAILED; failed=1; }; \
-	  summary+=$$(printf '%-16s %-7s %7.1f s' "$$name" "$$status" "$$(( ($$(date +%s%N) - t0) / 1000000 ))e-3")$$'\n'; \
+	  summary+=$$(printf '%-16s %-7s %7.2f s' "$$name" "$$status" "$$(( ($$(date +%s%N) - t0) / 1000000 ))e-3")$$'\n'; \
 	}; \
 	stage ruff-check $(BIN)/ruff check $(LINT_PATHS); \
 	stage ruff-format $(BIN)/ruff format --check $(LINT_PATHS); \
