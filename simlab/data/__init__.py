@@ -1,0 +1,20 @@
+"""Data files shipped with simlab (the real captures used by ``simlab demo`` and the tests)."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+
+def capture_path(name: str) -> Path:
+    """Path of a bundled capture, e.g. ``capture_path("keepalived-vrrp2.pcap")``."""
+    path = Path(str(files(__package__) / "captures" / name))
+    if not path.is_file():
+        known = ", ".join(sorted(p.name for p in path.parent.glob("*.pcap")))
+        raise FileNotFoundError(f"no bundled capture {name!r}; bundled: {known}")
+    return path
+
+
+def bundled_captures() -> list[Path]:
+    """Every bundled capture, sorted by name."""
+    return sorted(Path(str(files(__package__) / "captures")).glob("*.pcap"))
