@@ -19,7 +19,7 @@ SPHINX_ARGS := -W --keep-going -b html docs docs/_build/html
 .PHONY: help install apt-deps test lint fmt docs demo clean distclean
 
 help:
-	@echo "make demo       install, then run a short simulated failover (simlab demo)"
+	@echo "make demo       install, then run simlab demo (a VRRP and a CARP failover)"
 	@echo "make test       install, then ruff, import contracts, pytest (all, slow too), docs"
 	@echo "make lint       ruff check + ruff format --check + import contracts"
 	@echo "make fmt        ruff format, then ruff check --fix"

@@ -29,7 +29,9 @@ nb_execution_show_tb = True
 # Cells print their tables as Markdown; "myst" renders pipe tables, "commonmark" does not.
 nb_render_markdown_format = "myst"
 
-myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
+# No dollarmath: formulas are plain text, because MathJax would load from a CDN when the pages
+# are read, and they must read well offline.
+myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
 autodoc_member_order = "bysource"
