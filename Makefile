@@ -14,6 +14,9 @@ BIN := $(VENV)/bin
 # themselves after a pull.
 STAMP := $(VENV)/.installed
 LINT_PATHS := simlab tests benchmarks
+RUFF_CHECK := $(BIN)/ruff check $(LINT_PATHS)
+RUFF_FORMAT_CHECK := $(BIN)/ruff format --check $(LINT_PATHS)
+LINT_IMPORTS := $(BIN)/lint-imports
 SPHINX_ARGS := -W --keep-going -b html docs docs/_build/html
 
 .PHONY: help install apt-deps test lint fmt docs demo clean distclean
@@ -43,8 +46,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,docs]'
 	@touch $@
 
-# Installs $(PKGS) with apt-get when missing; used by apt-deps and by the venv fallback above.
-# Package lists are refreshed only when they are empty or the first install attempt fails, so a
+# Installs $(PKGS) with apt-get (callers check first whether they are needed); used by apt-deps
+# and by the venv fallback above. Package lists are refreshed only when they are empty or the first install attempt fails, so a
 # machine that already has everything never waits for the network.
 .PHONY: apt-install
 apt-install:
@@ -77,9 +80,9 @@ test: apt-deps $(STAMP)
 	  if "$$@"; then passed=$$((passed + 1)); else status=FAILED; failed=$$((failed + 1)); fi; \
 	  summary+=$$(printf '%-16s %-7s %7.2f s' "$$name" "$$status" "$$(( ($$(date +%s%N) - t0) / 1000000 ))e-3")$$'\n'; \
 	}; \
-	stage ruff-check $(BIN)/ruff check $(LINT_PATHS); \
-	stage ruff-format $(BIN)/ruff format --check $(LINT_PATHS); \
-	stage import-linter $(BIN)/lint-imports; \
+	stage ruff-check $(RUFF_CHECK); \
+	stage ruff-format $(RUFF_FORMAT_CHECK); \
+	stage import-linter $(LINT_IMPORTS); \
 	stage pytest $(BIN)/pytest -m 'slow or not slow'; \
 	stage docs $(BIN)/sphinx-build -q $(SPHINX_ARGS); \
 	printf '\n==> summary\n%s' "$$summary"; \
@@ -87,9 +90,9 @@ test: apt-deps $(STAMP)
 	[ $$failed -eq 0 ]
 
 lint: $(STAMP)
-	$(BIN)/ruff check $(LINT_PATHS)
-	$(BIN)/ruff format --check $(LINT_PATHS)
-	$(BIN)/lint-imports
+	$(RUFF_CHECK)
+	$(RUFF_FORMAT_CHECK)
+	$(LINT_IMPORTS)
 
 fmt: $(STAMP)
 	$(BIN)/ruff format $(LINT_PATHS)

@@ -28,14 +28,11 @@ PYPROJECT = ROOT / "pyproject.toml"
 SANS_IO_ALLOWED = {"core": {"core", "wire"}, "wire": {"wire"}}
 
 
-def _contracts() -> list[dict]:
-    with PYPROJECT.open("rb") as f:
-        return tomllib.load(f)["tool"]["importlinter"]["contracts"]
-
-
 def forbidden_in_sans_io() -> frozenset[str]:
     """The third-party and standard-library packages core and wire must not import."""
-    for contract in _contracts():
+    with PYPROJECT.open("rb") as f:
+        contracts = tomllib.load(f)["tool"]["importlinter"]["contracts"]
+    for contract in contracts:
         if contract["type"] == "forbidden" and "simlab.core" in contract["source_modules"]:
             return frozenset(contract["forbidden_modules"])
     raise AssertionError("pyproject.toml has no forbidden contract for simlab.core")
