@@ -17,17 +17,19 @@ well-formed message of one kind can never have the shape of the other:
 
 Rules 2 and 3 cannot both hold: with byte 3 = 7 a VRRPv2 advert is 16 + 28 = 44 bytes, not 36.
 A VRRPv2 advert with 5 addresses is also 36 bytes long, but its byte 3 is 5, so rule 2 claims it
-and rule 3 does not. For malformed input we fall back, in this order: a length-consistent packet
-whose byte 4 (VRRP auth type) is above 2 with byte 3 = 7 is CARP with trailing bytes (OpenBSD puts
-its demote counter there, VRRP defines only auth types 0-2); byte 3 = 7 and at least 36 bytes ->
-CARP with trailing bytes; otherwise VRRPv2 (padded or truncated, the decoder then reports the
-truncation).
+and rule 3 does not. Malformed input falls through to: byte 3 = 7 and more than 36 bytes -> CARP
+with trailing bytes; longer than 16 + 4*count -> VRRPv2 with trailing bytes; otherwise a truncated
+CARP (byte 3 = 7) or VRRPv2, which the decoder then reports with its offset.
 
-Residual ambiguity: the rules judge shape only. A 44-byte CARP message (8 junk bytes appended) with
-byte 4 <= 2 is called VRRPv2 with 7 addresses; a CARP sender using another authlen, or a VRRPv2
-sender lying in its count, is misclassified. Real traffic from keepalived, FreeBSD, OpenBSD and
-ucarp always takes rule 1, 2 or 3. The rule that decided is returned as text so the simulator can
-show learners *why* a packet was read as CARP or VRRP.
+Byte 4 is deliberately *not* decisive: VRRP puts its auth type there (0, or 1/2 with keepalived)
+and CARP its demote counter (always 0 on FreeBSD/ucarp, anything from 0 to 255 on OpenBSD), so
+the two value ranges overlap completely. The IP length, on the other hand, is exact.
+
+Residual ambiguity: the rules judge shape only. A CARP message with 8 junk bytes appended (44 bytes)
+is read as VRRPv2 with 7 addresses; a CARP sender using another authlen, or a VRRPv2 sender lying in
+its count, is misclassified. Real traffic from keepalived, FreeBSD, OpenBSD and ucarp always takes
+rule 1, 2 or 3. The rule that decided is returned as text so the simulator can show learners
+*why* a packet was read as CARP or VRRP.
 """
 
 from __future__ import annotations
@@ -260,14 +262,8 @@ def classify_proto112(payload: bytes) -> tuple[str, str]:
     if size < 4:
         return "vrrp2", f"version 2, only {size} bytes: too short to tell, read as VRRPv2"
     count = payload[3]
-    auth = payload[4] if size > 4 else 0
     vrrp_len = 16 + 4 * count
     if size == vrrp_len:
-        if count == CARP_AUTHLEN and auth > 2:
-            return "carp", (
-                f"version 2, length {size} = 16+4*count but byte 4 = {auth} is no VRRP auth "
-                "type and byte 3 = 7: CARP with trailing bytes"
-            )
         return "vrrp2", f"version 2, length {size} = 16+4*count (count {count}) matches: VRRPv2"
     if size == CARP_LEN and count == CARP_AUTHLEN:
         return "carp", "version 2, 36 bytes with authlen 7 (VRRPv2 would need 44): CARP"
