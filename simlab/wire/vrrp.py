@@ -8,7 +8,8 @@ Why the checksum handling looks the way it does (PROTOCOLS.md §2.1-2.2):
   IPv4 pseudo-header (RFC 5798 as commonly read), while RFC 9568 and the big vendors do not. A
   receiver that wants to interoperate accepts both, so :meth:`VrrpAdvert.decode` tries both and
   reports in ``checksum_rule`` which one matched; the encoder writes keepalived's form unless told
-  otherwise.
+  otherwise. Both IPv4 rules can hold at once only when the pseudo-header itself sums to zero in
+  one's complement (rare address pairs); the decoder then reports "ipv4-pseudo-header".
 
 Checksums are reported, never raised: a wrong checksum is something the simulator shows to a
 learner. :class:`DecodeError` is reserved for bytes that cannot be a VRRP message at all.
