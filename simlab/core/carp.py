@@ -99,14 +99,16 @@ class CarpVhid:
     ``carp_send_ad_all`` does. ``preempt`` is simply set on every vhid of the host.
     """
 
-    def __init__(
-        self, config: CarpConfig, iface: Interface, *, rng: random.Random | None = None
-    ) -> None:
+    def __init__(self, config: CarpConfig, iface: Interface, *, rng: random.Random) -> None:
         if not isinstance(config, CarpConfig):
             raise TypeError(f"config must be a CarpConfig, got {type(config).__name__}")
+        if not isinstance(rng, random.Random):
+            # CARP draws its advert counter and IP ids: a shared default seed would make every
+            # node send the same "random" values
+            raise TypeError("CarpVhid needs rng=random.Random(seed) (one stream per vhid)")
         self.config = config
         self.iface = iface
-        self.rng = rng if rng is not None else random.Random(0)
+        self.rng = rng
         self._flavour = config.flavour
         # run-time settings (ifconfig / sysctl can change them)
         self._advbase = config.advbase

@@ -607,3 +607,30 @@ def test_no_address_stays_init():
     v = CarpVhid(CarpConfig(vhid=1), EM0_A, rng=random.Random(0))
     assert v.start(0) == []
     assert v.state == "INIT" and v.steady
+
+
+# ---------------------------------------------------------------------------- handle / steady
+def test_handle_dispatches_every_event_type():
+    from simlab.core.events import FrameReceived, TimerFired
+
+    v = vhid()
+    assert v.handle(Startup(0))[-1] == ArmTimer(3 * S)
+    assert v.handle(FrameReceived(S, advert_from(advskew=0)))[-1] == ArmTimer(4 * S)
+    assert v.handle(TimerFired(4 * S))[0].new == "MASTER"
+    assert v.handle(ForceState(5 * S, "backup"))[0].new == "BACKUP"
+    assert v.handle(SetParameter(5 * S, "preempt", 1)) == []
+    assert v.handle(LinkChanged(6 * S, False))[0].new == "INIT"
+    assert v.handle(Shutdown(7 * S)) == [
+        Log("kernel", "carp: demoted by -240 to 0 (vhid removed)", "info")
+    ]
+    with pytest.raises(TypeError):
+        v.handle(object())  # type: ignore[arg-type]
+
+
+def test_steady_and_next_deadline():
+    v = vhid()
+    assert v.steady and v.next_deadline is None  # INIT, nothing pending
+    v.start(0)
+    assert v.steady and v.next_deadline == 3 * S
+    v.timer_fired(3 * S)
+    assert v.steady and v.next_deadline == 4 * S
