@@ -14,22 +14,23 @@ state on link loss, "forcing new election" adverts from a master hearing a lower
 
 The RFC state table (RFC 3768 §6.4 = RFC 5798/9568 §6.4), with the method that implements each row::
 
-    state   event                                  method
-    ------  -------------------------------------  ----------------------------------------
-    INIT    Startup, priority 255                  start -> _become_master        §6.4.1
-    INIT    Startup, priority < 255                start -> _become_backup        §6.4.1
-    BACKUP  Master_Down_Timer fires                _on_master_down -> _become_master §6.4.2
-    BACKUP  ADVERTISEMENT                          _backup_rx                     §6.4.2
-    BACKUP  Shutdown                               shutdown                       §6.4.2
-    MASTER  Adver_Timer fires                      _on_adver_timer                §6.4.3
-    MASTER  ADVERTISEMENT                          _master_rx (-> _leave_master)  §6.4.3
-    MASTER  Shutdown                               shutdown -> _leave_master      §6.4.3
-    any     link down / up (keepalived FAULT)      link_changed
+    state   event                        method                                   clause
+    ------  ---------------------------  ---------------------------------------  ------
+    INIT    Startup, priority 255        _startup -> _become_master               §6.4.1
+    INIT    Startup, priority < 255      _startup (BACKUP, Master_Down_Timer)     §6.4.1
+    BACKUP  Master_Down_Timer fires      _on_master_down -> _become_master        §6.4.2
+    BACKUP  ADVERTISEMENT                _backup_rx                               §6.4.2
+    BACKUP  Shutdown                     shutdown -> _stop                        §6.4.2
+    MASTER  Adver_Timer fires            _on_adver_timer                          §6.4.3
+    MASTER  ADVERTISEMENT                _master_rx (-> _leave_master)            §6.4.3
+    MASTER  Shutdown                     shutdown -> _stop -> _leave_master       §6.4.3
+    any     link down / up               link_changed -> _enter_fault/_leave_fault  (keepalived)
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from simlab.core.actions import (
@@ -99,7 +100,6 @@ class VrrpRouter:
         # carrying the virtual MAC 00:00:5e:00:01:VRID (00:00:5e:00:02:VRID for IPv6).
         self._mac = virtual_mac(config.vrid, ipv6=self._ipv6) if config.use_vmac else iface.mac
         self._vips = config.vip_addresses
-        self._vip_set = frozenset(ip_address(a) for a in self._vips)
         self._auth_data = auth_pass_bytes(config.auth_pass) if config.auth_type else bytes(8)
 
         # Run-time parameters (set_parameter); they survive a shutdown/start cycle.
@@ -210,22 +210,20 @@ class VrrpRouter:
         if self._armed is not None and self._armed <= now:
             self._armed = None  # the driver's timer is spent
         while True:
-            due = [
-                (at, order, handler)
-                for order, (at, handler) in enumerate(
-                    (
-                        (self._down_at, self._on_master_down),
-                        (self._adver_at, self._on_adver_timer),
-                        (self._garp_at, self._on_garp_delay),
-                    )
-                )
-                if at is not None and at <= now
-            ]
+            timers = self._timers()
+            due = [(at, i) for i, (at, _) in enumerate(timers) if at is not None and at <= now]
             if not due:
                 break
-            _, _, handler = min(due, key=lambda d: (d[0], d[1]))
-            handler(now, out)
+            _, first = min(due)  # earliest deadline; ties in the order of _timers()
+            timers[first][1](now, out)  # every handler moves its deadline past now
         return self._finish(out)
+
+    def _timers(self) -> tuple[tuple[int | None, Callable[[int, list[Action]], None]], ...]:
+        return (
+            (self._down_at, self._on_master_down),
+            (self._adver_at, self._on_adver_timer),
+            (self._garp_at, self._on_garp_delay),
+        )
 
     def link_changed(self, now: int, up: bool) -> list[Action]:
         """Carrier/admin state of the interface. keepalived: down -> FAULT, up -> BACKUP."""
@@ -291,7 +289,6 @@ class VrrpRouter:
     def _startup(self, now: int, out: list[Action]) -> None:
         """§6.4.1 Initialize. keepalived: an interface already down means FAULT."""
         self._reset_timers()
-        self._master_adver_int_cs = self._adver_int_cs
         if not self._link_up:
             if not self.config.strict_rfc:
                 self._change(out, "FAULT", "interface down at startup")
@@ -656,8 +653,8 @@ class VrrpRouter:
                 f"advert_int (centiseconds) out of range for VRRPv{self.config.version}: {value!r}"
             )
         self._adver_int_cs = value
-        if self.config.version == 2 or self._state != "BACKUP":
-            self._master_adver_int_cs = value  # v3 backups keep the interval learned from master
+        if self.config.version == 2 or self._state != "BACKUP" or not self._heard_master:
+            self._master_adver_int_cs = value  # a v3 backup keeps the interval of its master
 
     # ------------------------------------------------------------------ helpers
     def _reset_timers(self) -> None:
