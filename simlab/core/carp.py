@@ -21,25 +21,14 @@ import random
 from simlab.core.actions import (
     Action,
     AddAddress,
-    ArmTimer,
-    CancelTimer,
     Log,
     RemoveAddress,
     SendFrame,
     StateChanged,
 )
 from simlab.core.carp_config import CARP_MAXSKEW, CarpConfig
-from simlab.core.events import (
-    Event,
-    ForceState,
-    FrameReceived,
-    LinkChanged,
-    SetParameter,
-    Shutdown,
-    Startup,
-    TimerFired,
-)
 from simlab.core.interface import Interface
+from simlab.core.machine import ProtocolMachine
 from simlab.core.timing import NS_PER_S, carp_advert_interval, carp_master_down, carp_skew
 from simlab.wire.carp import CARP_LEN, CarpAdvert, carp_hmac
 from simlab.wire.checksum import internet_checksum
@@ -80,7 +69,7 @@ def _sort_key_time(advbase: int, advskew: int) -> int:
     return carp_advert_interval(advbase, advskew)
 
 
-class CarpVhid:
+class CarpVhid(ProtocolMachine):
     """One CARP vhid on one interface (sans-I/O).
 
     Methods ``start``, ``shutdown``, ``frame_received``, ``timer_fired``, ``link_changed``,
@@ -122,7 +111,6 @@ class CarpVhid:
         self._suppress = False  # FreeBSD sc_suppress / OpenBSD sc_suppress: demoted for link
         self._md_deadline: int | None = None
         self._ad_deadline: int | None = None
-        self._announced: int | None = None
         self._init_counter = True  # FreeBSD/ucarp: random counter until a valid advert arrives
         self._counter = 0
         self._cookie: int | None = None  # OpenBSD replay cookie, drawn once
@@ -213,23 +201,6 @@ class CarpVhid:
         return carp_master_down(self._advbase, self._advskew, self.config.deadratio)
 
     # ------------------------------------------------------------------ event entry points
-    def handle(self, event: Event) -> list[Action]:
-        match event:
-            case Startup(now=now):
-                return self.start(now)
-            case Shutdown(now=now):
-                return self.shutdown(now)
-            case FrameReceived(now=now, frame=frame):
-                return self.frame_received(now, frame)
-            case TimerFired(now=now):
-                return self.timer_fired(now)
-            case LinkChanged(now=now, up=up):
-                return self.link_changed(now, up)
-            case ForceState(now=now, state=state):
-                return self.force_state(now, state)
-            case SetParameter(now=now, name=name, value=value):
-                return self.set_parameter(now, name, value)
-        raise TypeError(f"not a simlab.core event: {event!r}")
 
     def start(self, now: int) -> list[Action]:
         """The vhid is configured (``ifconfig ... vhid N ... alias``) or ucarp starts."""
@@ -296,7 +267,7 @@ class CarpVhid:
 
     def timer_fired(self, now: int) -> list[Action]:
         out: list[Action] = []
-        self._announced = None  # the driver's timer is spent; re-announce what is left
+        self._timer_spent(now)
         while True:
             md, ad = self._md_deadline, self._ad_deadline
             due = [(d, k) for d, k in ((md, "md"), (ad, "ad")) if d is not None and d <= now]
@@ -842,13 +813,3 @@ class CarpVhid:
         if not isinstance(value, int):
             raise ValueError(f"{name} takes an integer, got {value!r}")
         return value
-
-    def _finish(self, out: list[Action]) -> list[Action]:
-        deadline = self.next_deadline
-        if deadline != self._announced:
-            if deadline is None:
-                out.append(CancelTimer())
-            else:
-                out.append(ArmTimer(deadline))
-            self._announced = deadline
-        return out

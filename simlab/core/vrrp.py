@@ -36,24 +36,13 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 from simlab.core.actions import (
     Action,
     AddAddress,
-    ArmTimer,
-    CancelTimer,
     Log,
     RemoveAddress,
     SendFrame,
     StateChanged,
 )
-from simlab.core.events import (
-    Event,
-    ForceState,
-    FrameReceived,
-    LinkChanged,
-    SetParameter,
-    Shutdown,
-    Startup,
-    TimerFired,
-)
 from simlab.core.interface import Interface
+from simlab.core.machine import ProtocolMachine
 from simlab.core.timing import NS_PER_CS, vrrp_skew_time
 from simlab.core.vrrp_config import VrrpConfig
 from simlab.wire.errors import DecodeError
@@ -75,7 +64,7 @@ ADVERT_TOS = 0xC0  # keepalived: IPTOS_PREC_INTERNETCONTROL
 IPAddress = IPv4Address | IPv6Address
 
 
-class VrrpRouter:
+class VrrpRouter(ProtocolMachine):
     """One VRRP instance (keepalived ``vrrp_instance``) on ``iface``.
 
     ``state`` is ``"INIT"`` until :meth:`start`, then ``"BACKUP"``, ``"MASTER"`` or ``"FAULT"``.
@@ -112,7 +101,6 @@ class VrrpRouter:
         self._running = False  # between start() and shutdown()
         self._link_up = True
         self._ip_id = 0  # keepalived: IP ID 1 on the first advert, +1 per advert
-        self._armed: int | None = None  # the deadline the driver was last told
         self._reset_timers()
 
     # ------------------------------------------------------------------ public properties
@@ -158,23 +146,6 @@ class VrrpRouter:
         return True
 
     # ------------------------------------------------------------------ events
-    def handle(self, event: Event) -> list[Action]:
-        match event:
-            case Startup(now=now):
-                return self.start(now)
-            case Shutdown(now=now):
-                return self.shutdown(now)
-            case FrameReceived(now=now, frame=frame):
-                return self.frame_received(now, frame)
-            case TimerFired(now=now):
-                return self.timer_fired(now)
-            case LinkChanged(now=now, up=up):
-                return self.link_changed(now, up)
-            case ForceState(now=now, state=state):
-                return self.force_state(now, state)
-            case SetParameter(now=now, name=name, value=value):
-                return self.set_parameter(now, name, value)
-        raise TypeError(f"not a simlab.core event: {event!r}")
 
     def start(self, now: int) -> list[Action]:
         """Startup event (RFC 3768/5798 §6.4.1): the daemon starts the instance."""
@@ -207,8 +178,7 @@ class VrrpRouter:
     def timer_fired(self, now: int) -> list[Action]:
         """Run every internal timer whose deadline is <= now, earliest first."""
         out: list[Action] = []
-        if self._armed is not None and self._armed <= now:
-            self._armed = None  # the driver's timer is spent
+        self._timer_spent(now)
         while True:
             timers = self._timers()
             due = [(at, i) for i, (at, _) in enumerate(timers) if at is not None and at <= now]
@@ -760,11 +730,3 @@ class VrrpRouter:
 
     def _log(self, out: list[Action], text: str, *, detail: bool = False, bare: bool = False):
         out.append(self._line(text, detail=detail, bare=bare))
-
-    def _finish(self, out: list[Action]) -> list[Action]:
-        """Timer rule of the contract: tell the driver when the earliest deadline changed."""
-        deadline = self.next_deadline
-        if deadline != self._armed:
-            out.append(ArmTimer(deadline) if deadline is not None else CancelTimer())
-            self._armed = deadline
-        return out
