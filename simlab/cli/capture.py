@@ -1,43 +1,15 @@
-"""The ``simlab`` command.
-
-Each subcommand is a thin shell over a library function, so notebooks and tests call the same
-code. Exit codes: 0 success, 1 the command ran and found a problem, 2 bad input (a clear message
-on stderr says which file and what was expected).
-"""
+"""``simlab decode``: the VRRP, CARP and ARP packets of a capture, one line or JSON object each."""
 
 from __future__ import annotations
 
 import json
-import sys
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from simlab import __version__
-
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="simlab: see and measure service-IP failover (VRRP, CARP).",
-)
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"simlab: {message}", err=True)
-    return typer.Exit(code=2)
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True)
-    ] = False,
-) -> None:
-    if version:
-        typer.echo(f"simlab {__version__}")
-        raise typer.Exit()
+from simlab.cli.app import app, fail
 
 
 @app.command()
@@ -77,17 +49,17 @@ def decode(
         try:
             ip_address(address)
         except ValueError:
-            raise _fail(
+            raise fail(
                 f"--vip {address!r} is not an IP address (expected e.g. 192.0.2.50)"
             ) from None
     try:
         records = list(read_pcap(file))
     except FileNotFoundError:
-        raise _fail(f"{file}: no such file") from None
+        raise fail(f"{file}: no such file") from None
     except IsADirectoryError:
-        raise _fail(f"{file}: is a directory, expected a pcap file") from None
+        raise fail(f"{file}: is a directory, expected a pcap file") from None
     except DecodeError as exc:
-        raise _fail(f"{file}: not a readable capture: {exc}") from None
+        raise fail(f"{file}: not a readable capture: {exc}") from None
     report = summarize_capture(records, password=password, vips=vips)
     for note in report.notes:
         typer.echo(f"note: {note}", err=True)
@@ -96,20 +68,3 @@ def decode(
             typer.echo(json.dumps(packet.as_dict(), sort_keys=False))
         else:
             typer.echo(packet_line(packet, verbose=verbose))
-
-
-@app.command()
-def demo() -> None:
-    """Decode the bundled captures, then run a VRRP and a CARP pair through a failover."""
-    from simlab.demo import run_demo
-
-    run_demo(typer.echo)
-
-
-def main() -> None:
-    """Entry point of the ``simlab`` console script."""
-    app()
-
-
-if __name__ == "__main__":
-    sys.exit(main())
