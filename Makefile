@@ -59,13 +59,43 @@ apt-install:
 	if ! ls /var/lib/apt/lists/ 2>/dev/null | grep -q '_Packages'; then $$sudo apt-get update -q; fi; \
 	install || { $$sudo apt-get update -q && install; }
 
+# Debian packages the tests use, as "command:package" pairs: tshark is the independent packet
+# decoder; the real-host interop tests (tests/host) also run keepalived and ucarp in network
+# namespaces, ping and arping from a client, and iproute2's `ip netns`. Only the missing ones
+# are installed. No daemon may start as a system service: while installing, a policy-rc.d that
+# exits 101 tells invoke-rc.d "do not start" (one already there is left alone), and a system
+# keepalived the package enabled is disabled, and one found running (PID file
+# /run/keepalived.pid) is stopped.
+APT_DEPS := tshark:tshark keepalived:keepalived ucarp:ucarp ip:iproute2 ping:iputils-ping \
+  arping:arping
+
 apt-deps:
-	@if command -v tshark >/dev/null 2>&1; then \
-	  echo "apt-deps: tshark present ($$(command -v tshark))"; \
-	else \
-	  echo "apt-deps: installing tshark (the tests' independent packet decoder)"; \
-	  $(MAKE) --no-print-directory apt-install PKGS=tshark; \
-	fi
+	@missing=""; \
+	for pair in $(APT_DEPS); do \
+	  PATH="$$PATH:/usr/sbin:/sbin" command -v "$${pair%%:*}" >/dev/null 2>&1 \
+	    || missing="$$missing $${pair#*:}"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "apt-deps: all present ($(APT_DEPS))"; exit 0; fi; \
+	echo "apt-deps: installing$$missing (packet decoder, real daemons for the interop tests)"; \
+	policy=/usr/sbin/policy-rc.d; own_policy=""; \
+	if [ "$$(id -u)" -eq 0 ] && [ ! -e $$policy ]; then \
+	  printf '#!/bin/sh\n# simlab make apt-deps: start no service while installing\nexit 101\n' > $$policy; \
+	  chmod 755 $$policy; own_policy=1; \
+	fi; \
+	status=0; $(MAKE) --no-print-directory apt-install PKGS="$$missing" || status=$$?; \
+	if [ -n "$$own_policy" ]; then rm -f $$policy; fi; \
+	case "$$missing" in *keepalived*) \
+	  if command -v systemctl >/dev/null 2>&1; then \
+	    systemctl disable --quiet keepalived 2>/dev/null || true; \
+	    systemctl stop keepalived 2>/dev/null || true; \
+	  fi; \
+	  pid=$$(cat /run/keepalived.pid 2>/dev/null || true); \
+	  if [ -n "$$pid" ] && [ "$$(cat /proc/$$pid/comm 2>/dev/null)" = keepalived ]; then \
+	    echo "apt-deps: stopping the system keepalived the package started (PID $$pid)"; \
+	    kill "$$pid"; \
+	  fi;; \
+	esac; \
+	exit $$status
 
 # Every stage runs even after one fails, so one run shows every problem; the summary gives each
 # stage's wall time and the exit status is non-zero if any stage failed. Sphinx runs quietly here
