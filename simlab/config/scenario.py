@@ -1,0 +1,366 @@
+"""Scenario files: a topology, the real configuration of each server, probes and a timeline.
+
+A scenario is YAML, validated strictly (unknown keys and wrong types are errors, never ignored)
+against the models below. Servers are configured in their *real* formats, embedded as text:
+FreeBSD hosts take ``rc_conf`` / ``sysctl_conf`` lines exactly as the articles write them, Linux
+hosts a ``keepalived_conf``; those go through the same readers as the real files, so a typo is
+reported the same way, at its line in the scenario file. Every error names the file, the line,
+the field and what was expected, and all of a file's errors are reported together; nothing runs
+until the file is valid. Times are in seconds here (people write them); the world converts them
+to integer nanoseconds.
+
+:func:`scenario_json_schema` publishes the schema for editors.
+"""
+
+from __future__ import annotations
+
+from ipaddress import ip_address, ip_interface
+from pathlib import Path
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from simlab.config.errors import ConfigError, Diagnostic
+from simlab.config.yamlpos import YamlError, load_with_positions, locate
+
+Seconds = Annotated[float, Field(ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+def _check_ip(value: str, what: str, *, prefix: bool) -> str:
+    try:
+        if prefix:
+            if "/" not in value:
+                raise ValueError
+            ip_interface(value)
+        else:
+            ip_address(value)
+    except ValueError:
+        example = "192.0.2.11/24" if prefix else "192.0.2.50"
+        raise ValueError(f"{what} {value!r} is not valid (expected e.g. {example})") from None
+    return value
+
+
+class InterfaceSpec(_Strict):
+    """A NIC and the cable from it: to a ``switch`` port, or straight to ``peer`` ("host.iface")."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_.]*[0-9]$", description="em0, em1, eth0, dummy0")
+    ip: str | None = Field(None, description="primary address with prefix, e.g. 192.0.2.11/24")
+    mac: str | None = Field(None, pattern=r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+    switch: str | None = None
+    peer: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+\.[a-z][a-z0-9_.]*[0-9]$")
+    latency: Seconds = Field(0.0001, description="one-way, seconds")
+    jitter: Seconds = 0.0
+    loss: float = Field(0.0, ge=0.0, le=1.0, description="probability a frame is lost")
+
+    @field_validator("ip")
+    @classmethod
+    def _ip(cls, value: str | None) -> str | None:
+        return None if value is None else _check_ip(value, "ip", prefix=True)
+
+    @model_validator(mode="after")
+    def _one_cable(self) -> InterfaceSpec:
+        if self.switch is not None and self.peer is not None:
+            raise ValueError("give either switch or peer, not both (one cable per NIC)")
+        return self
+
+
+class ServiceSpec(_Strict):
+    """A service bound to an address (the service IP, usually): answers request probes."""
+
+    name: str
+    bind: str
+    port: int = Field(80, ge=1, le=65535)
+
+    @field_validator("bind")
+    @classmethod
+    def _bind(cls, value: str) -> str:
+        return _check_ip(value, "bind", prefix=False)
+
+
+class HostSpec(_Strict):
+    """A server. FreeBSD: ``rc_conf`` (+ ``sysctl_conf``); Linux: ``keepalived_conf``."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    os: Literal["freebsd", "linux"]
+    interfaces: list[InterfaceSpec] = Field(min_length=1)
+    gateway: str | None = None
+    rc_conf: str | None = None
+    sysctl_conf: str | None = None
+    keepalived_conf: str | None = None
+    sysctl: dict[str, int] = Field(default_factory=dict)
+    services: list[ServiceSpec] = Field(default_factory=list)
+    boot_time: Seconds | None = Field(None, description="seconds from power-on to services up")
+
+    @model_validator(mode="after")
+    def _config_matches_os(self) -> HostSpec:
+        if self.os == "freebsd" and self.keepalived_conf is not None:
+            raise ValueError("keepalived_conf is for os: linux (FreeBSD hosts use rc_conf)")
+        if self.os == "linux" and (self.rc_conf is not None or self.sysctl_conf is not None):
+            raise ValueError("rc_conf/sysctl_conf are for os: freebsd (use keepalived_conf)")
+        return self
+
+
+class SwitchSpec(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    mac_aging: Seconds = Field(300.0, description="MAC table entry lifetime, seconds")
+
+
+class RouterSpec(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    interfaces: list[InterfaceSpec] = Field(min_length=2)
+
+
+class ClientSpec(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    os: Literal["freebsd", "linux"] = "linux"
+    interfaces: list[InterfaceSpec] = Field(min_length=1)
+    gateway: str | None = None
+
+
+class Topology(_Strict):
+    switches: list[SwitchSpec] = Field(default_factory=list)
+    routers: list[RouterSpec] = Field(default_factory=list)
+    hosts: list[HostSpec] = Field(min_length=1)
+    clients: list[ClientSpec] = Field(default_factory=list)
+
+
+class ProbeSpec(_Strict):
+    """``ping: ADDR`` like ping(8), or ``request: ADDR:PORT`` to a service."""
+
+    client: str
+    ping: str | None = None
+    request: str | None = Field(None, pattern=r"^[0-9.]+:[0-9]+$")
+    interval: Seconds = 0.1
+    timeout: Seconds = 1.0
+    start: Seconds = 0.0
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ProbeSpec:
+        if (self.ping is None) == (self.request is None):
+            raise ValueError("give exactly one of ping: ADDR or request: ADDR:PORT")
+        if self.ping is not None:
+            _check_ip(self.ping, "ping", prefix=False)
+        if self.interval <= 0:
+            raise ValueError("interval must be > 0 seconds")
+        return self
+
+
+# --- the timeline --------------------------------------------------------------------------
+class _Event(_Strict):
+    at: Seconds
+    phase: Literal["random", "fixed"] | None = Field(
+        None, description="override the scenario's fault_phase for this event"
+    )
+
+
+class HostEvent(_Event):
+    """Power and daemon faults of one host."""
+
+    action: Literal[
+        "power-off", "power-on", "reboot", "daemon-crash", "daemon-restart", "daemon-stop"
+    ]
+    host: str
+
+
+class InterfaceEvent(_Event):
+    """``ifconfig IF down|up`` (admin) or a NIC failure/repair (carrier)."""
+
+    action: Literal["link-down", "link-up", "nic-fail", "nic-repair"]
+    host: str
+    iface: str
+
+
+class SwitchEvent(_Event):
+    action: Literal["switch-fail", "switch-repair"]
+    switch: str
+
+
+class CableEvent(_Event):
+    """Cut or repair the cable of ``host.iface`` (to its switch port or its peer)."""
+
+    action: Literal["cable-cut", "cable-repair"]
+    host: str
+    iface: str
+
+
+class GarpEvent(_Event):
+    """Lose the next ``count`` gratuitous ARPs ``host`` sends."""
+
+    action: Literal["drop-garp"]
+    host: str
+    count: int = Field(1, ge=1)
+
+
+class SysctlEvent(_Event):
+    """``sysctl NAME=VALUE`` (net.inet.carp.demotion adds, as FreeBSD does)."""
+
+    action: Literal["sysctl"]
+    host: str
+    name: str
+    value: int
+
+
+class ForceStateEvent(_Event):
+    """``ifconfig IF vhid N state master|backup``."""
+
+    action: Literal["force-state"]
+    host: str
+    iface: str
+    vhid: int = Field(ge=1, le=255)
+    state: Literal["master", "backup"]
+
+
+class ParameterEvent(_Event):
+    """Change advskew / advbase (CARP ``vhid``) or priority (VRRP ``instance``) at run time."""
+
+    action: Literal["set-advskew", "set-advbase", "set-priority"]
+    host: str
+    value: int = Field(ge=0, le=255)
+    vhid: int | None = Field(None, ge=1, le=255)
+    instance: str | None = None
+
+
+Event = Annotated[
+    HostEvent
+    | InterfaceEvent
+    | SwitchEvent
+    | CableEvent
+    | GarpEvent
+    | SysctlEvent
+    | ForceStateEvent
+    | ParameterEvent,
+    Field(discriminator="action"),
+]
+
+
+class Scenario(_Strict):
+    """One experiment: who is on the network, how they are configured, what happens when."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    description: str = ""
+    seed: int = 1
+    until: Seconds = Field(60.0, description="simulated seconds to run")
+    fault_phase: Literal["random", "fixed"] = Field(
+        "random",
+        description="random: each fault strikes at `at` plus a seeded random fraction of an "
+        "advertisement interval, as real failures do; fixed: exactly at `at` (for lessons)",
+    )
+    topology: Topology
+    probes: list[ProbeSpec] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        names: dict[str, str] = {}
+        for kind, items in (
+            ("switch", self.topology.switches),
+            ("router", self.topology.routers),
+            ("host", self.topology.hosts),
+            ("client", self.topology.clients),
+        ):
+            for item in items:
+                if item.name in names:
+                    raise ValueError(
+                        f"name {item.name!r} is used twice ({names[item.name]}, {kind})"
+                    )
+                names[item.name] = kind
+        hosts = {h.name: h for h in self.topology.hosts}
+        for probe in self.probes:
+            if names.get(probe.client) != "client":
+                raise ValueError(f"probe client {probe.client!r} is not a client in topology")
+        for event in self.events:
+            host = getattr(event, "host", None)
+            if host is not None and host not in hosts:
+                raise ValueError(
+                    f"event at {event.at} s names host {host!r}; hosts: {', '.join(hosts)}"
+                )
+            switch = getattr(event, "switch", None)
+            if switch is not None and names.get(switch) != "switch":
+                raise ValueError(f"event at {event.at} s names switch {switch!r}, not a switch")
+            if event.at > self.until:
+                raise ValueError(f"event at {event.at} s is after until: {self.until} s")
+        return self
+
+
+# --- loading -------------------------------------------------------------------------------
+def _message(error: dict) -> tuple[str, str | None]:
+    kind = error["type"]
+    if kind == "missing":
+        return "is required", None
+    if kind == "extra_forbidden":
+        return "is not a known key", None
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        return f"unknown action {ctx.get('tag')!r}", f"one of {ctx.get('expected_tags', '')}"
+    msg = error["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return msg, None
+
+
+def _field_name(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def parse_scenario(text: str, *, path: str = "scenario.yaml") -> Scenario:
+    """Validate scenario YAML text; raise :class:`ConfigError` listing every problem."""
+    try:
+        data, positions = load_with_positions(text)
+    except YamlError as exc:
+        raise ConfigError([Diagnostic(path, exc.line, exc.column, exc.message, None)]) from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [Diagnostic(path, 1, None, "a scenario is a mapping of keys", "name:, topology:, ...")]
+        )
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        diagnostics = []
+        for error in exc.errors():
+            # Discriminated unions add the tag ("reboot") as a path element the YAML lacks.
+            loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+            if error["type"] == "union_tag_invalid":
+                loc = (*loc, "action")
+            where = locate(positions, loc)
+            message, expected = _message(error)
+            diagnostics.append(
+                Diagnostic(
+                    path,
+                    where.line if where else 1,
+                    where.column if where else None,
+                    f"{_field_name(loc)}: {message}",
+                    expected,
+                )
+            )
+        raise ConfigError(diagnostics) from None
+
+
+def _actions() -> frozenset[str]:
+    events = (HostEvent, InterfaceEvent, SwitchEvent, CableEvent, GarpEvent, SysctlEvent)
+    events += (ForceStateEvent, ParameterEvent)
+    return frozenset(
+        tag for model in events for tag in get_args(model.model_fields["action"].annotation)
+    )
+
+
+#: every ``action:`` value a timeline event may have
+ACTIONS = _actions()
+
+
+def _is_union_tag(part: object) -> bool:
+    return isinstance(part, str) and part in ACTIONS
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file."""
+    path = Path(path)
+    return parse_scenario(path.read_text(encoding="utf-8"), path=str(path))
+
+
+def scenario_json_schema() -> dict:
+    """The JSON Schema of scenario files (for editors and the docs)."""
+    return Scenario.model_json_schema()
