@@ -878,6 +878,9 @@ def _address(
     elif address.version == 4:
         assert isinstance(address, ipaddress.IPv4Address)
         prefix = _classful_prefix(address)
+        if out.get("remove"):
+            # Removing an address needs no mask.
+            return f"{address}/{prefix}"
         ctx.warning(
             column,
             len(text),

@@ -142,7 +142,7 @@ def test_the_runtime_commands_of_the_article():
         "advertises to the multicast group"
     ]
     gone = parse_ifconfig_args("ifconfig em0 inet 192.168.1.50 -alias")
-    assert gone.remove and gone.address == "192.168.1.50/24"
+    assert gone.remove and gone.address == "192.168.1.50/24" and gone.diagnostics == ()
 
 
 def test_ifconfig_mistakes_render_with_the_command_and_a_caret():
