@@ -11,6 +11,7 @@ same scenario and seed append the same records in the same order.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -99,6 +100,10 @@ Record = FrameSent | StateChange | LogLine | AddressChange | FaultRecord | Probe
 R = TypeVar("R", FrameSent, StateChange, LogLine, AddressChange, FaultRecord, Probe)
 
 
+def _time(record: Record) -> int:
+    return record.time
+
+
 @dataclass(slots=True)
 class Trace:
     """The records of one run, in the order they happened."""
@@ -107,6 +112,24 @@ class Trace:
 
     def append(self, record: Record) -> None:
         self.records.append(record)
+
+    def add(self, record: Record) -> None:
+        """Append ``record``, or insert it after every record with the same or an earlier time
+        when it is dated in the past (a probe is recorded when its answer or timeout is known,
+        dated when it was sent), so the records stay ordered by time."""
+        records = self.records
+        t = record.time
+        if not records or records[-1].time <= t:
+            records.append(record)
+            return
+        # the place is nearly always among the last few records: look there first
+        at = len(records) - 1
+        stop = max(0, at - 64)
+        while at > stop and records[at - 1].time > t:
+            at -= 1
+        if at == stop and at and records[at - 1].time > t:
+            at = bisect.bisect_right(records, t, hi=at, key=_time)
+        records.insert(at, record)
 
     def __iter__(self) -> Iterator[Record]:
         return iter(self.records)

@@ -1,0 +1,583 @@
+"""The simulated world: devices, links, time, randomness and the trace.
+
+A :class:`World` owns a SimPy environment whose clock counts integer nanoseconds, a networkx
+multigraph of the topology, one random stream per component and the :class:`Trace` of the run.
+
+How it runs (the speed notes in DESIGN.md)
+-----------------------------------------
+Nothing in the world is a SimPy process. Every activity is a *callback* scheduled on the SimPy
+event heap: one pending timer per protocol instance (re-arming bumps a generation counter, so a
+stale timer fires into nothing), one event per ping tick, one event per frame arrival after a
+link delay. A frame whose whole path has zero delay is delivered in the same instant without any
+SimPy event, through a small run-to-completion queue: the handler that sent it finishes first,
+then the queue is drained (so a protocol instance is never re-entered in the middle of carrying
+out its own actions). A switch resolves a frame's path when the frame is put on the wire (MAC
+learning and lookup happen then), so a frame through a switch costs one event, not two.
+
+Determinism
+-----------
+Every random draw comes from a stream derived from ``(seed, component name)`` with SHA-256, so
+adding a component never changes another component's draws. SimPy breaks ties between events at
+the same instant by scheduling order, and the world never iterates over unordered sets, so the
+same seed and the same construction give the same trace, record for record and byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import networkx as nx
+import simpy
+from simpy.events import NORMAL, Event
+
+from simlab.sim.link import Link
+from simlab.sim.trace import FaultRecord, Probe, Record, Trace
+
+NS_PER_S = 1_000_000_000
+NS_PER_MS = 1_000_000
+NS_PER_US = 1_000
+
+#: one-way latency of a link unless told otherwise: a switched LAN hop (ping shows ~0.2 ms)
+DEFAULT_LATENCY_NS = 50 * NS_PER_US
+
+
+class LivelockError(RuntimeError):
+    """Too many zero-delay deliveries in one instant: frames bounce with no time passing."""
+
+
+def _fire(event: _Call) -> None:
+    event.world._run(event.fn, event.args)
+
+
+class _Call(Event):
+    """A SimPy event that calls ``fn(*args)`` when processed (no process, no generator).
+
+    It is born triggered (like a ``Timeout``) and skips ``Event.__init__``'s bookkeeping."""
+
+    def __init__(self, world: World, fn: Callable[..., Any], args: tuple) -> None:
+        self.env = world.env
+        self.callbacks = [_fire]
+        self._ok = True
+        self._value = None
+        self.world = world
+        self.fn = fn
+        self.args = args
+
+
+def stream_seed(seed: int, name: str) -> int:
+    """The seed of component ``name``'s random stream: 64 bits of SHA-256 of ``"seed/name"``."""
+    digest = hashlib.sha256(f"{seed}/{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+class World:
+    """A simulated network. See docs/world.md for the model and the API tour.
+
+    ``seed`` decides every random draw (link jitter and loss, CARP counters, ARP timer jitter,
+    probe identifiers). ``capture_frames=False`` skips the :class:`FrameSent` records (for long
+    runs where only states and probes matter; the pcap is then empty).
+    """
+
+    #: zero-delay deliveries allowed in one instant before :class:`LivelockError`
+    MAX_INLINE_PER_INSTANT = 100_000
+
+    def __init__(self, seed: int = 0, *, capture_frames: bool = True) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValueError(f"seed must be an integer, got {seed!r}")
+        self.seed = seed
+        self.capture_frames = capture_frames
+        self.env = simpy.Environment(initial_time=0)
+        self.trace = Trace()
+        self.graph = nx.MultiGraph()
+        self.devices: dict[str, Any] = {}
+        self.links: dict[str, Link] = {}
+        self.pingers: list[Any] = []
+        self.requesters: list[Any] = []
+        #: SimPy events the world scheduled, and deliveries done inline (no event)
+        self.events_scheduled = 0
+        self.inline_deliveries = 0
+        self._streams: dict[str, random.Random] = {}
+        self._soon: deque[tuple[Callable[..., Any], tuple]] = deque()
+        self._busy = False
+        self._macs: dict[bytes, str] = {}
+        #: reply identity (IP id + L4 ids + client address) -> node that sent the reply
+        self._responders: dict[bytes, str] = {}
+
+    # ------------------------------------------------------------------ time and randomness
+    @property
+    def now(self) -> int:
+        """Simulated time in integer nanoseconds."""
+        return self.env._now  # type: ignore[return-value]
+
+    def rng(self, name: str) -> random.Random:
+        """The random stream of component ``name`` (created on first use, then the same object)."""
+        stream = self._streams.get(name)
+        if stream is None:
+            stream = self._streams[name] = random.Random(stream_seed(self.seed, name))
+        return stream
+
+    def run(self, until_ns: int) -> None:
+        """Advance the world to ``until_ns``: every event due before it is processed (SimPy's
+        ``run(until)`` rule) and :attr:`now` is ``until_ns`` afterwards. Probes whose timeout
+        has passed by then are settled. Can be called again to go on."""
+        if isinstance(until_ns, bool) or not isinstance(until_ns, int):
+            raise ValueError(f"until_ns must be an integer number of ns, got {until_ns!r}")
+        if until_ns < self.now:
+            raise ValueError(f"cannot run back in time: {until_ns} < now {self.now}")
+        if until_ns > self.now:
+            self.env.run(until=until_ns)
+        with self.atomic():
+            for probe in (*self.pingers, *self.requesters):
+                probe.expire(self.now)
+
+    def at(self, t_ns: int, action: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> None:
+        """At ``t_ns``, call ``action(*args, **kwargs)``; a string ``action`` names a fault or
+        admin action for :meth:`apply` (``world.at(10 * S, "power-off", "hosta")``)."""
+        if isinstance(t_ns, bool) or not isinstance(t_ns, int):
+            raise ValueError(f"t_ns must be an integer number of ns, got {t_ns!r}")
+        if t_ns < self.now:
+            raise ValueError(f"cannot schedule in the past: {t_ns} < now {self.now}")
+        if isinstance(action, str):
+            self.call_at(t_ns, lambda: self.apply(action, *args, **kwargs))
+        else:
+            self.call_at(t_ns, lambda: action(*args, **kwargs))
+
+    # ------------------------------------------------------------------ scheduling (internal)
+    def call_at(self, t: int, fn: Callable[..., Any], *args: Any) -> None:
+        """Schedule ``fn(*args)`` at absolute time ``t`` (clamped to now)."""
+        delay = t - self.env._now
+        self.env.schedule(_Call(self, fn, args), NORMAL, delay if delay > 0 else 0)
+        self.events_scheduled += 1
+
+    def call_later(self, delay: int, fn: Callable[..., Any], *args: Any) -> None:
+        """Schedule ``fn(*args)`` ``delay`` ns from now."""
+        self.env.schedule(_Call(self, fn, args), NORMAL, delay)
+        self.events_scheduled += 1
+
+    def soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` in this instant, after the current handler has finished."""
+        self._soon.append((fn, args))
+        self.inline_deliveries += 1
+        if not self._busy:
+            self._run(None, ())
+
+    def _run(self, fn: Callable[..., Any] | None, args: tuple) -> None:
+        self._busy = True
+        try:
+            if fn is not None:
+                fn(*args)
+            soon = self._soon
+            if soon:
+                count = 0
+                while soon:
+                    f, a = soon.popleft()
+                    f(*a)
+                    count += 1
+                    if count > self.MAX_INLINE_PER_INSTANT:
+                        soon.clear()
+                        raise LivelockError(
+                            f"more than {self.MAX_INLINE_PER_INSTANT} zero-delay deliveries "
+                            f"at t={self.now} ns: frames loop with no time passing"
+                        )
+        finally:
+            self._busy = False
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Run a block as one handler: zero-delay deliveries it causes happen after it ends.
+        Every public fault/admin method uses it, so they are safe to call live between runs."""
+        if self._busy:
+            yield
+            return
+        self._busy = True
+        try:
+            yield
+        finally:
+            self._busy = False
+        if self._soon:
+            self._run(None, ())
+
+    # ------------------------------------------------------------------ records
+    def record(self, record: Record) -> None:
+        """Add a record to the trace, keeping the trace ordered by time."""
+        self.trace.add(record)
+
+    def fault(self, kind: str, target: str, detail: str = "") -> None:
+        self.trace.append(FaultRecord(self.now, kind, target, detail))
+
+    def _probe(self, probe: Probe) -> None:
+        self.trace.add(probe)
+
+    # ------------------------------------------------------------------ building
+    def _register(self, device: Any, kind: str, **attrs: Any) -> None:
+        name = device.name
+        if not isinstance(name, str) or not name or any(c.isspace() or c == ":" for c in name):
+            raise ValueError(f"device name must be a word without ':' or spaces, got {name!r}")
+        if name in self.devices:
+            raise ValueError(f"there is already a device named {name!r}")
+        self.devices[name] = device
+        self.graph.add_node(name, kind=kind, device=device, **attrs)
+
+    def add_host(
+        self,
+        name: str,
+        os: str = "linux",
+        *,
+        boot_time_ns: int | None = None,
+        shutdown_ns: int = 0,
+        sysctls: dict[str, int] | None = None,
+        start_ns: int = 0,
+    ) -> Any:
+        """A server (or any host): FreeBSD or Linux. It is up at ``start_ns`` (no boot delay
+        then); ``boot_time_ns`` is what a later power-on or reboot takes (30 s FreeBSD, 20 s
+        Linux by default). ``sysctls`` are set as from sysctl.conf."""
+        from simlab.sim.host import Host
+
+        host = Host(
+            self,
+            name,
+            os,
+            role="host",
+            boot_time_ns=boot_time_ns,
+            shutdown_ns=shutdown_ns,
+            sysctls=sysctls,
+            start_ns=start_ns,
+        )
+        self._register(host, "host", os=os)
+        return host
+
+    def add_router(self, name: str, os: str = "linux", **kwargs: Any) -> Any:
+        """A host that forwards IPv4 between its subnets (ip_forward / net.inet.ip.forwarding
+        set to 1): the gateway of the servers' subnet."""
+        from simlab.sim.host import Host
+
+        sysctls = dict(kwargs.pop("sysctls", None) or {})
+        sysctls.setdefault("net.ipv4.ip_forward" if os == "linux" else "net.inet.ip.forwarding", 1)
+        host = Host(self, name, os, role="router", sysctls=sysctls, **kwargs)
+        self._register(host, "router", os=os)
+        return host
+
+    def add_client(self, name: str, os: str = "linux", **kwargs: Any) -> Any:
+        """A host that runs probes (:meth:`add_ping`, :meth:`add_requests`)."""
+        from simlab.sim.host import Host
+
+        host = Host(self, name, os, role="client", **kwargs)
+        self._register(host, "client", os=os)
+        return host
+
+    def add_switch(self, name: str, *, aging_ns: int | None = None) -> Any:
+        """A learning switch (MAC aging 300 s unless ``aging_ns``)."""
+        from simlab.sim.switch import DEFAULT_AGING_NS, Switch
+
+        switch = Switch(self, name, aging_ns=DEFAULT_AGING_NS if aging_ns is None else aging_ns)
+        self._register(switch, "switch")
+        return switch
+
+    def connect(
+        self,
+        a: Any,
+        b: Any,
+        *,
+        latency_ns: int = DEFAULT_LATENCY_NS,
+        jitter_ns: int = 0,
+        loss: float = 0.0,
+        name: str | None = None,
+    ) -> Link:
+        """Cable two ports: ``a``/``b`` are NICs (object or ``"host:em0"``), switches (object or
+        name: a new port is taken) or switch ports. Returns the :class:`Link`."""
+        end_a, end_b = self._port(a), self._port(b)
+        for end in (end_a, end_b):
+            if end.link is not None:
+                raise ValueError(f"{end.label} is already cabled ({end.link.name})")
+        if end_a is end_b:
+            raise ValueError(f"cannot cable {end_a.label} to itself")
+        link_name = name or f"{end_a.label}--{end_b.label}"
+        if link_name in self.links:
+            raise ValueError(f"there is already a link named {link_name!r}")
+        link = Link(
+            self, link_name, end_a, end_b, latency_ns=latency_ns, jitter_ns=jitter_ns, loss=loss
+        )
+        end_a.link = link
+        end_b.link = link
+        self.links[link_name] = link
+        self.graph.add_edge(
+            _owner(end_a),
+            _owner(end_b),
+            key=link_name,
+            link=link,
+            ports=(end_a.label, end_b.label),
+            latency_ns=latency_ns,
+            jitter_ns=jitter_ns,
+            loss=loss,
+        )
+        with self.atomic():
+            link.refresh()
+        return link
+
+    # ------------------------------------------------------------------ looking things up
+    def __getitem__(self, name: str) -> Any:
+        return self.device(name)
+
+    def device(self, name: str) -> Any:
+        try:
+            return self.devices[name]
+        except KeyError:
+            raise KeyError(f"no device named {name!r}; there are: {sorted(self.devices)}") from None
+
+    def nic(self, spec: str) -> Any:
+        """``"hosta:em0"`` -> that NIC."""
+        host, sep, iface = spec.partition(":")
+        if not sep:
+            raise ValueError(f"a NIC is named host:iface, got {spec!r}")
+        return self.device(host).nic(iface)
+
+    def link(self, a: Any, b: Any = None) -> Link:
+        """Find a link: by name, by one end (a NIC, ``"host:em0"`` or a switch port) or by the
+        two devices it joins (``world.link("hosta", "switch")``)."""
+        if isinstance(a, Link):
+            return a
+        if b is None:
+            if isinstance(a, str) and a in self.links:
+                return self.links[a]
+            end = self._port(a) if not (isinstance(a, str) and ":" not in a) else None
+            if end is None or end.link is None:
+                raise ValueError(f"{a!r} names no cabled port or link")
+            return end.link
+        names = {_name(a), _name(b)}
+        if all(isinstance(x, str) and ":" in x for x in (a, b)):
+            for link in self.links.values():
+                if {link.a.label, link.b.label} == names:
+                    return link
+        found = [
+            data["link"]
+            for u, v, data in self.graph.edges(data=True)
+            if {u, v} == {_owner_name(a), _owner_name(b)}
+        ]
+        if len(found) != 1:
+            raise ValueError(
+                f"{len(found)} links join {a!r} and {b!r}; name one end (host:iface) instead"
+            )
+        return found[0]
+
+    def _port(self, spec: Any) -> Any:
+        from simlab.sim.host import Nic
+        from simlab.sim.switch import Switch, SwitchPort
+
+        if isinstance(spec, Nic | SwitchPort):
+            return spec
+        if isinstance(spec, Switch):
+            return spec.new_port()
+        if isinstance(spec, str):
+            if ":" in spec:
+                dev_name, _, port = spec.partition(":")
+                dev = self.device(dev_name)
+                if isinstance(dev, Switch):
+                    for p in dev.ports:
+                        if p.name == port:
+                            return p
+                    raise ValueError(f"switch {dev_name} has no port {port!r}")
+                return dev.nic(port)
+            dev = self.device(spec)
+            if isinstance(dev, Switch):
+                return dev.new_port()
+            raise ValueError(f"{spec!r} is a host: name the NIC as {spec}:IFACE")
+        raise TypeError(f"not a port: {spec!r}")
+
+    # ------------------------------------------------------------------ probes
+    def add_ping(
+        self,
+        client: Any,
+        target: str,
+        interval_ns: int = NS_PER_S,
+        *,
+        timeout_ns: int = NS_PER_S,
+        start_ns: int = 0,
+        count: int | None = None,
+    ) -> Any:
+        """``ping -i interval -W timeout target`` from ``client``: one :class:`Probe` record
+        per echo request."""
+        from simlab.sim.probes import Pinger
+
+        host = self.device(client) if isinstance(client, str) else client
+        pinger = Pinger(self, host, target, interval_ns, timeout_ns, start_ns, count)
+        self.pingers.append(pinger)
+        return pinger
+
+    def add_requests(
+        self,
+        client: Any,
+        target: str,
+        port: int,
+        interval_ns: int = NS_PER_S,
+        *,
+        timeout_ns: int = NS_PER_S,
+        start_ns: int = 0,
+        count: int | None = None,
+    ) -> Any:
+        """A client of a TCP service on ``target:port`` opening a connection every
+        ``interval_ns``: answered (SYN-ACK), ``"connection refused"`` (RST) or ``"timeout"``."""
+        from simlab.sim.probes import Requester
+
+        host = self.device(client) if isinstance(client, str) else client
+        req = Requester(self, host, target, port, interval_ns, timeout_ns, start_ns, count)
+        self.requesters.append(req)
+        return req
+
+    # ------------------------------------------------------------------ link faults
+    def cut(self, a: Any, b: Any = None) -> None:
+        """Cut the cable (both ends lose carrier). Recorded as ``cable-cut``."""
+        link = self.link(a, b)
+        with self.atomic():
+            self.fault("cable-cut", link.name, f"cable {link.a.label} -- {link.b.label} cut")
+            link.cut = True
+            link.refresh()
+
+    def repair(self, a: Any, b: Any = None) -> None:
+        """Mend a cut cable. Recorded as ``cable-repair``."""
+        link = self.link(a, b)
+        with self.atomic():
+            self.fault("cable-repair", link.name, f"cable {link.a.label} -- {link.b.label} mended")
+            link.cut = False
+            link.refresh()
+
+    def partition(self, a: Any, b: Any = None) -> None:
+        """The link keeps carrier but carries nothing (adverts stop, nobody sees a link
+        change): the em1 split-brain case. Recorded as ``partition``."""
+        link = self.link(a, b)
+        with self.atomic():
+            self.fault("partition", link.name, f"{link.a.label} -- {link.b.label} carries nothing")
+            link.blocked = True
+
+    def heal(self, a: Any, b: Any = None) -> None:
+        """End a :meth:`partition`. Recorded as ``heal``."""
+        link = self.link(a, b)
+        with self.atomic():
+            self.fault("heal", link.name, f"{link.a.label} -- {link.b.label} carries again")
+            link.blocked = False
+
+    def set_link(
+        self,
+        a: Any,
+        b: Any = None,
+        *,
+        latency_ns: int | None = None,
+        jitter_ns: int | None = None,
+        loss: float | None = None,
+    ) -> None:
+        """Change a link's latency, jitter or loss from now on. Recorded as ``link-set``."""
+        link = self.link(a, b)
+        parts = []
+        if latency_ns is not None:
+            link.latency_ns = latency_ns
+            parts.append(f"latency {latency_ns} ns")
+        if jitter_ns is not None:
+            link.jitter_ns = jitter_ns
+            parts.append(f"jitter {jitter_ns} ns")
+        if loss is not None:
+            if not 0.0 <= loss <= 1.0:
+                raise ValueError(f"loss must be a probability in 0..1, got {loss!r}")
+            link.loss = float(loss)
+            parts.append(f"loss {loss:g}")
+        self.fault("link-set", link.name, ", ".join(parts))
+
+    # ------------------------------------------------------------------ faults by name
+    def apply(self, action: str, target: str, *args: Any, **params: Any) -> Any:
+        """Carry out a fault or admin action named as in :data:`ACTIONS` on ``target`` (a
+        device name, or a link end for the link actions). What a scenario file schedules."""
+        try:
+            method = ACTIONS[action]
+        except KeyError:
+            raise ValueError(
+                f"unknown action {action!r}; known: {', '.join(sorted(ACTIONS))}"
+            ) from None
+        return method(self, target, *args, **params)
+
+    # ------------------------------------------------------------------ results
+    def pcap(self, path: Any = None, *, nanoseconds: bool = True) -> bytes:
+        """Every frame of the trace as a classic pcap (written to ``path`` when given)."""
+        blob = self.trace.pcap(nanoseconds=nanoseconds)
+        if path is not None:
+            with open(path, "wb") as fh:
+                fh.write(blob)
+        return blob
+
+    def mac_owner(self, mac: str) -> str | None:
+        """Which device a physical MAC belongs to (virtual MACs belong to nobody)."""
+        from simlab.sim.packets import mac_bytes
+
+        return self._macs.get(mac_bytes(mac))
+
+    def __repr__(self) -> str:
+        return f"<World seed={self.seed} t={self.now} ns {len(self.devices)} devices>"
+
+
+def _owner(end: Any) -> str:
+    host = getattr(end, "host", None)
+    if host is not None:
+        return host.name
+    return end.switch.name
+
+
+def _name(x: Any) -> str:
+    if isinstance(x, str):
+        return x
+    return getattr(x, "label", None) or x.name
+
+
+def _owner_name(x: Any) -> str:
+    if isinstance(x, str):
+        return x.partition(":")[0]
+    host = getattr(x, "host", None)
+    if host is not None:
+        return host.name
+    sw = getattr(x, "switch", None)
+    return sw.name if sw is not None else x.name
+
+
+def _host(world: World, target: str) -> Any:
+    dev = world.device(target)
+    if getattr(dev, "kind", None) == "switch":
+        raise ValueError(f"{target} is a switch, not a host")
+    return dev
+
+
+def _switch(world: World, target: str) -> Any:
+    dev = world.device(target)
+    if getattr(dev, "kind", None) != "switch":
+        raise ValueError(f"{target} is not a switch")
+    return dev
+
+
+#: action name -> how :meth:`World.apply` carries it out (the FaultRecord kind is the same name)
+ACTIONS: dict[str, Callable[..., Any]] = {
+    "power-off": lambda w, t: _host(w, t).power_off(),
+    "power-on": lambda w, t: _host(w, t).power_on(),
+    "reboot": lambda w, t: _host(w, t).reboot(),
+    "daemon-crash": lambda w, t, instance=None: _host(w, t).crash_daemon(instance),
+    "daemon-restart": lambda w, t, instance=None: _host(w, t).restart_daemon(instance),
+    "daemon-stop": lambda w, t, instance=None: _host(w, t).stop_daemon(instance),
+    "daemon-start": lambda w, t, instance=None: _host(w, t).start_daemon(instance),
+    "ifconfig-down": lambda w, t, iface: _host(w, t).ifconfig(iface, "down"),
+    "ifconfig-up": lambda w, t, iface: _host(w, t).ifconfig(iface, "up"),
+    "nic-fail": lambda w, t, iface: _host(w, t).fail_nic(iface),
+    "nic-repair": lambda w, t, iface: _host(w, t).repair_nic(iface),
+    "switch-fail": lambda w, t, carrier_loss=True: _switch(w, t).fail(carrier_loss=carrier_loss),
+    "switch-recover": lambda w, t: _switch(w, t).recover(),
+    "cable-cut": lambda w, t, peer=None: w.cut(t, peer),
+    "cable-repair": lambda w, t, peer=None: w.repair(t, peer),
+    "partition": lambda w, t, peer=None: w.partition(t, peer),
+    "heal": lambda w, t, peer=None: w.heal(t, peer),
+    "drop-garp": lambda w, t, count=1: _host(w, t).drop_garps(count),
+    "sysctl": lambda w, t, name, value: _host(w, t).sysctl(name, value),
+    "force-state": lambda w, t, state, instance=None: _host(w, t).force_state(state, instance),
+    "set-parameter": lambda w, t, name, value, instance=None: _host(w, t).set_parameter(
+        name, value, instance
+    ),
+    "service-stop": lambda w, t, name: _host(w, t).stop_service(name),
+    "service-start": lambda w, t, name: _host(w, t).start_service(name),
+}
