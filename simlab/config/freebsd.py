@@ -1086,8 +1086,8 @@ def _rc_ifconfig_var(a, variables, interfaces, alias_vars, sink, ctx_for) -> Non
         sink.warning(
             path,
             a.line,
-            f"{name}: the interface's own address is a CARP address here; give {iface} an "
-            f"address of its own and put the vhid on ifconfig_{iface}_alias0",
+            f"{name}: a vhid on the interface's own line is not modelled (and leaves {iface} "
+            f"without an address of its own); put the vhid on ifconfig_{iface}_alias0",
             column=1,
             width=len(name),
         )

@@ -959,7 +959,8 @@ class _Reader:
             if command is not None:
                 d.notify[word] = command
         elif word in _INSTANCE_NOT_MODELLED:
-            self.no_block(node) if word not in _BLOCK_KEYWORDS else None
+            if word not in _BLOCK_KEYWORDS:
+                self.no_block(node)
             self.not_modelled(node, where)
         else:
             hint = " vrrp_version belongs in global_defs" if word == "vrrp_version" else ""

@@ -344,3 +344,12 @@ def test_all_problems_of_all_files_are_reported_together():
         "sysctl.conf:1: net.inet.carp.preempt=2 is not valid (expected 0 or 1)",
         "loader.conf:1: carp_load='MAYBE': the loader wants YES or NO (expected carp_load=\"YES\")",
     ]
+
+
+def test_a_vhid_on_the_interfaces_own_line_is_not_modelled():
+    host = freebsd_host('ifconfig_em0="inet vhid 1 pass x 192.168.1.50/24"\n')
+    assert host.vhids == [] and host.interfaces["em0"].ipv4 is None
+    assert [str(w) for w in host.warnings] == [
+        "rc.conf:1: warning: ifconfig_em0: a vhid on the interface's own line is not modelled "
+        "(and leaves em0 without an address of its own); put the vhid on ifconfig_em0_alias0"
+    ]
