@@ -34,12 +34,36 @@ def _position(node: yaml.Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+_STANDARD_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+def _scalar(node: yaml.Node) -> object:
+    """A scalar with its YAML 1.1 safe type; any tag the safe loader refuses is an error."""
+    try:
+        return yaml.SafeLoader("").construct_object(node, deep=True)
+    except yaml.MarkedYAMLError as exc:
+        pos = _position(node)
+        raise YamlError(str(exc.problem or exc), pos.line, pos.column) from None
+    except (ValueError, TypeError) as exc:  # e.g. `!!int x`
+        pos = _position(node)
+        message = f"bad value {node.value!r} for tag {node.tag}: {exc}"
+        raise YamlError(message, pos.line, pos.column) from None
+
+
 def _walk(node: yaml.Node, path: Path, out: dict[Path, Position]) -> object:
     out.setdefault(path, _position(node))
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _STANDARD_TAGS:
+        pos = _position(node)
+        raise YamlError(f"tag {node.tag} is not allowed in a scenario", pos.line, pos.column)
     if isinstance(node, yaml.MappingNode):
         result: dict[object, object] = {}
         for key_node, value_node in node.value:
-            key = yaml.safe_load(yaml.serialize(key_node))
+            if not isinstance(key_node, yaml.ScalarNode):
+                pos = _position(key_node)
+                raise YamlError(
+                    "a key must be a plain word, not a list or mapping", pos.line, pos.column
+                )
+            key = _scalar(key_node)
             if key in result:
                 pos = _position(key_node)
                 raise YamlError(f"duplicate key {key!r}", pos.line, pos.column)
@@ -48,15 +72,14 @@ def _walk(node: yaml.Node, path: Path, out: dict[Path, Position]) -> object:
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_walk(item, (*path, i), out) for i, item in enumerate(node.value)]
-    # A scalar: let the safe constructor give it its YAML 1.1 type (int, float, bool, str...).
-    return yaml.safe_load(yaml.serialize(node))
+    return _scalar(node)
 
 
 def load_with_positions(text: str) -> tuple[object, dict[Path, Position]]:
     """Parse one YAML document safely; return (data, positions by path)."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
+    except yaml.MarkedYAMLError as exc:  # scanner, parser and composer errors
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlError(str(exc.problem or exc), line, column) from None
