@@ -498,9 +498,26 @@ class World:
         return method(self, target, *args, **params)
 
     # ------------------------------------------------------------------ results
-    def pcap(self, path: Any = None, *, nanoseconds: bool = True) -> bytes:
-        """Every frame of the trace as a classic pcap (written to ``path`` when given)."""
-        blob = self.trace.pcap(nanoseconds=nanoseconds)
+    def pcap(self, path: Any = None, *, nanoseconds: bool = True, nodes: Any = None) -> bytes:
+        """Every frame of the trace as a classic pcap (written to ``path`` when given).
+
+        It is a capture of every NIC's transmissions, so a routed packet shows once per hop.
+        ``nodes`` (names) keeps only the frames those devices sent."""
+        if nodes is None:
+            blob = self.trace.pcap(nanoseconds=nanoseconds)
+        else:
+            from simlab.sim.trace import FrameSent
+            from simlab.wire.pcap import PcapRecord, pcap_bytes
+
+            keep = {nodes} if isinstance(nodes, str) else set(nodes)
+            blob = pcap_bytes(
+                [
+                    PcapRecord(ts_ns=r.time, frame=r.frame)
+                    for r in self.trace.of(FrameSent)
+                    if r.node in keep
+                ],
+                nanoseconds=nanoseconds,
+            )
         if path is not None:
             with open(path, "wb") as fh:
                 fh.write(blob)
