@@ -212,9 +212,12 @@ class Nic:
                 FrameSent(world.env._now, self.host.name, self.name, frame, kind)
             )
         link = self.link
-        d = link.delay()  # type: ignore[union-attr]
-        if d is not None:
-            (link.b if link.a is self else link.a).ingress(frame, d)  # type: ignore[union-attr]
+        d = link.fixed  # type: ignore[union-attr]
+        if d is None:
+            d = link.delay()  # type: ignore[union-attr]
+            if d is None:
+                return True  # lost on the wire
+        (link.b if link.a is self else link.a).ingress(frame, d)  # type: ignore[union-attr]
         return True
 
     def __repr__(self) -> str:

@@ -47,13 +47,14 @@ class Link:
     """A cable between ports ``a`` and ``b`` (see the module docstring)."""
 
     __slots__ = (
+        "_blocked",
+        "_cut",
+        "_jitter_ns",
+        "_latency_ns",
+        "_loss",
         "a",
         "b",
-        "blocked",
-        "cut",
-        "jitter_ns",
-        "latency_ns",
-        "loss",
+        "fixed",
         "name",
         "rng",
         "world",
@@ -79,12 +80,72 @@ class Link:
         self.name = name
         self.a = a
         self.b = b
-        self.latency_ns = latency_ns
-        self.jitter_ns = jitter_ns
-        self.loss = float(loss)
-        self.cut = False
-        self.blocked = False
+        self._latency_ns = latency_ns
+        self._jitter_ns = jitter_ns
+        self._loss = float(loss)
+        self._cut = False
+        self._blocked = False
+        #: the delay when it needs no draw and the link carries (hot paths read it), else None
+        self.fixed: int | None = None
+        self._update()
         self.rng: random.Random = world.rng(f"link/{name}")
+
+    def _update(self) -> None:
+        simple = not (self._cut or self._blocked or self._jitter_ns or self._loss)
+        self.fixed = self._latency_ns if simple else None
+
+    @property
+    def latency_ns(self) -> int:
+        return self._latency_ns
+
+    @latency_ns.setter
+    def latency_ns(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"link {self.name}: latency_ns must be an integer >= 0")
+        self._latency_ns = value
+        self._update()
+
+    @property
+    def jitter_ns(self) -> int:
+        return self._jitter_ns
+
+    @jitter_ns.setter
+    def jitter_ns(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"link {self.name}: jitter_ns must be an integer >= 0")
+        self._jitter_ns = value
+        self._update()
+
+    @property
+    def loss(self) -> float:
+        return self._loss
+
+    @loss.setter
+    def loss(self, value: float) -> None:
+        if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+            raise ValueError(f"link {self.name}: loss must be a probability in 0..1")
+        self._loss = float(value)
+        self._update()
+
+    @property
+    def cut(self) -> bool:
+        """The cable is cut (both ends lose carrier)."""
+        return self._cut
+
+    @cut.setter
+    def cut(self, value: bool) -> None:
+        self._cut = bool(value)
+        self._update()
+
+    @property
+    def blocked(self) -> bool:
+        """The link keeps carrier but carries nothing (a partition)."""
+        return self._blocked
+
+    @blocked.setter
+    def blocked(self, value: bool) -> None:
+        self._blocked = bool(value)
+        self._update()
 
     def other(self, end: Port) -> Port:
         return self.b if end is self.a else self.a
@@ -92,17 +153,17 @@ class Link:
     @property
     def carrier(self) -> bool:
         """Both ends see a link: the cable is whole and both ends are alive."""
-        return not self.cut and self.a.alive and self.b.alive
+        return not self._cut and self.a.alive and self.b.alive
 
     def delay(self) -> int | None:
         """One traversal: the delay in ns, or None when the frame is lost on this link."""
-        if self.cut or self.blocked:
+        if self._cut or self._blocked:
             return None
-        if self.loss and self.rng.random() < self.loss:
+        if self._loss and self.rng.random() < self._loss:
             return None
-        if self.jitter_ns:
-            return self.latency_ns + self.rng.randint(0, self.jitter_ns)
-        return self.latency_ns
+        if self._jitter_ns:
+            return self._latency_ns + self.rng.randint(0, self._jitter_ns)
+        return self._latency_ns
 
     def refresh(self) -> None:
         """Tell both ends to re-evaluate carrier."""

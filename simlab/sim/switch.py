@@ -32,16 +32,6 @@ if TYPE_CHECKING:
 DEFAULT_AGING_NS = 300 * 1_000_000_000
 
 
-def _egress(world: World, peer: object, frame: bytes, delay: int) -> None:
-    """Hand a frame to the far end of an egress link. Another switch gets it through the
-    world's run-to-completion queue, so frames between switches never recurse (and a cabling
-    loop ends in LivelockError instead of a stack overflow)."""
-    if isinstance(peer, SwitchPort):
-        world.soon(peer.switch.forward, frame, peer, delay)
-    else:
-        peer.ingress(frame, delay)  # type: ignore[attr-defined]
-
-
 class SwitchPort:
     """One port of a switch (``port1``, ``port2``... in the order they were cabled)."""
 
@@ -131,9 +121,16 @@ class Switch:
                 if out is inport or not out._up:
                     return  # filtered (same segment) or the port is dark
                 link = out.link
-                d = link.delay()  # type: ignore[union-attr]
-                if d is not None:
-                    _egress(world, link.other(out), frame, delay + d)  # type: ignore[union-attr]
+                d = link.fixed  # type: ignore[union-attr]
+                if d is None:
+                    d = link.delay()  # type: ignore[union-attr]
+                    if d is None:
+                        return
+                peer = link.b if link.a is out else link.a  # type: ignore[union-attr]
+                if peer.__class__ is SwitchPort:
+                    world.soon(peer.switch.forward, frame, peer, delay + d)
+                else:
+                    peer.ingress(frame, delay + d)
                 return
         ports = self._flood_cache.get(inport)
         if ports is None:
@@ -141,9 +138,18 @@ class Switch:
         for out in ports:
             if out._up:
                 link = out.link
-                d = link.delay()  # type: ignore[union-attr]
-                if d is not None:
-                    _egress(world, link.other(out), frame, delay + d)  # type: ignore[union-attr]
+                d = link.fixed  # type: ignore[union-attr]
+                if d is None:
+                    d = link.delay()  # type: ignore[union-attr]
+                    if d is None:
+                        continue
+                peer = link.b if link.a is out else link.a  # type: ignore[union-attr]
+                if peer.__class__ is SwitchPort:
+                    # another switch: through the run-to-completion queue, so frames between
+                    # switches never recurse (a cabling loop ends in LivelockError)
+                    world.soon(peer.switch.forward, frame, peer, delay + d)
+                else:
+                    peer.ingress(frame, delay + d)
 
     def _moved(self, mac: bytes, old: SwitchPort, new: SwitchPort) -> None:
         w = self.world

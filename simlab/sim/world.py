@@ -51,7 +51,14 @@ class LivelockError(RuntimeError):
 
 
 def _fire(event: _Call) -> None:
-    event.world._run(event.fn, event.args)
+    world = event.world
+    world._busy = True
+    try:
+        event.fn(*event.args)
+        if world._soon:
+            world._drain()
+    finally:
+        world._busy = False
 
 
 class _Call(Event):
@@ -171,21 +178,25 @@ class World:
         try:
             if fn is not None:
                 fn(*args)
-            soon = self._soon
-            if soon:
-                count = 0
-                while soon:
-                    f, a = soon.popleft()
-                    f(*a)
-                    count += 1
-                    if count > self.MAX_INLINE_PER_INSTANT:
-                        soon.clear()
-                        raise LivelockError(
-                            f"more than {self.MAX_INLINE_PER_INSTANT} zero-delay deliveries "
-                            f"at t={self.now} ns: frames loop with no time passing"
-                        )
+            if self._soon:
+                self._drain()
         finally:
             self._busy = False
+
+    def _drain(self) -> None:
+        """Run the zero-delay queue to the end (the caller holds ``_busy``)."""
+        soon = self._soon
+        count = 0
+        while soon:
+            f, a = soon.popleft()
+            f(*a)
+            count += 1
+            if count > self.MAX_INLINE_PER_INSTANT:
+                soon.clear()
+                raise LivelockError(
+                    f"more than {self.MAX_INLINE_PER_INSTANT} zero-delay deliveries "
+                    f"at t={self.now} ns: frames loop with no time passing"
+                )
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
