@@ -132,13 +132,22 @@ class Daemon:
         self.running = False
         self._gen += 1
 
-    def kill(self) -> None:
-        """SIGKILL / power loss: stops with no action at all; addresses stay where they are."""
+    def kill(self, why: str = "power lost") -> None:
+        """SIGKILL / power loss: stops with no action at all (nothing sent, nothing logged);
+        addresses stay where they are. The trace still gets a ``StateChange`` to INIT with
+        ``why`` as the reason, so "who is MASTER at time t" can be read from it."""
+        if self.running and self.machine is not None and self.machine.state != "INIT":
+            world = self.world
+            world.trace.append(
+                StateChange(
+                    world.env._now, self.host.name, self.instance, self.machine.state, "INIT", why
+                )
+            )
         self.running = False
         self._gen += 1
 
     def crash(self) -> None:
-        self.kill()
+        self.kill("killed (SIGKILL)")
         self.crashed = True
 
     def forget_addresses(self) -> None:

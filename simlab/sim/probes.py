@@ -123,10 +123,19 @@ class _Prober:
         if entry is not None:
             self._lost(entry, reason)
 
-    def _lost(self, entry: list, reason: str) -> None:
+    def _lost(self, entry: list, reason: str, responder: str | None = None) -> None:
         self.lost += 1
         self.world._probe(
-            Probe(entry[0], self.client.name, self.target, entry[1], self.kind, False, error=reason)
+            Probe(
+                entry[0],
+                self.client.name,
+                self.target,
+                entry[1],
+                self.kind,
+                False,
+                responder=responder,
+                error=reason,
+            )
         )
 
     def _answered(self, key: int, entry: list, responder_key: bytes) -> None:
@@ -240,5 +249,5 @@ class Requester(_Prober):
             if now - entry[0] > self.timeout_ns:
                 return
             del self.outstanding[dport]
-            self.world._responders.pop(key, None)
-            self._lost(entry, "connection refused")
+            # the host that refused is known (it holds the address, nothing listens)
+            self._lost(entry, "connection refused", self.world._responders.pop(key, None))

@@ -534,6 +534,80 @@ class World:
                 fh.write(blob)
         return blob
 
+    def inventory(self) -> dict[str, Any]:
+        """What was built, as plain data (JSON-ready): devices with their interfaces, MACs,
+        configured addresses, protocol instances and their configuration, services and
+        configured sysctls; links with their settings. Together with the trace this is enough
+        to render ``ifconfig`` / ``ip addr`` at any time without the live world (FreeBSD, for
+        one, lists a CARP VIP on the BACKUP too, with its vhid)."""
+        import dataclasses
+
+        devices = []
+        for name, dev in self.devices.items():
+            if getattr(dev, "kind", None) == "switch":
+                devices.append(
+                    {
+                        "name": name,
+                        "kind": "switch",
+                        "aging_ns": dev.aging_ns,
+                        "ports": [
+                            {"name": p.name, "link": p.link.name if p.link else None}
+                            for p in dev.ports
+                        ],
+                    }
+                )
+                continue
+            interfaces = []
+            for iface in dev.ifaces.values():
+                static = [a.address for a in dev._iface_addrs[iface.name] if a.owner == "static"]
+                interfaces.append(
+                    {
+                        "name": iface.name,
+                        "type": "nic" if iface.name in dev.nics else "dummy",
+                        "mac": iface.mac,
+                        "addresses": static,
+                        "link": iface.link.name if iface.link is not None else None,
+                    }
+                )
+            devices.append(
+                {
+                    "name": name,
+                    "kind": dev.kind,
+                    "os": dev.os,
+                    "boot_time_ns": dev.boot_time_ns,
+                    "gateway": dev.gateway,
+                    "interfaces": interfaces,
+                    "instances": [
+                        {
+                            "instance": d.instance,
+                            "daemon": d.daemon,
+                            "protocol": d.protocol,
+                            "iface": d.nic.name,
+                            "vip_iface": d.vip_iface,
+                            "config": dataclasses.asdict(d.config),
+                        }
+                        for d in dev.daemons.values()
+                    ],
+                    "services": [
+                        {"name": s.name, "bind": s.bind, "port": s.port, "autostart": s.autostart}
+                        for s in dev.services.values()
+                    ],
+                    "sysctls": dict(dev._configured),
+                }
+            )
+        links = [
+            {
+                "name": link.name,
+                "a": link.a.label,
+                "b": link.b.label,
+                "latency_ns": link.latency_ns,
+                "jitter_ns": link.jitter_ns,
+                "loss": link.loss,
+            }
+            for link in self.links.values()
+        ]
+        return {"seed": self.seed, "devices": devices, "links": links}
+
     def mac_owner(self, mac: str) -> str | None:
         """Which device a physical MAC belongs to (virtual MACs belong to nobody)."""
         from simlab.sim.packets import mac_bytes

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from simlab.core.carp import CarpConfig
+from simlab.core.vrrp import VrrpConfig
 from simlab.sim import (
     ACTIONS,
     MS,
     FaultRecord,
     FrameSent,
     LivelockError,
+    LogLine,
     Probe,
     S,
     StateChange,
@@ -193,3 +197,56 @@ def test_a_zero_delay_frame_loop_is_caught():
     world.add_ping(host, "10.0.0.2", S, count=1)
     with pytest.raises(LivelockError):
         world.run(S)
+
+
+def test_power_loss_ends_the_instance_in_the_trace_without_a_log_line():
+    world = World(seed=4)
+    seed_pair(world, "carp")
+    world.at(10 * S, "power-off", "hosta")
+    world.at(12 * S, "daemon-crash", "hostb")
+    world.run(20 * S)
+    ends = [
+        (r.node, r.old, r.new, r.reason) for r in world.trace.of(StateChange) if r.new == "INIT"
+    ]
+    assert ends == [
+        ("hosta", "MASTER", "INIT", "power lost"),
+        ("hostb", "BACKUP", "INIT", "killed (SIGKILL)"),
+    ]
+    assert not [r for r in world.trace.of(LogLine) if r.node == "hosta" and r.time >= 10 * S]
+
+
+def test_inventory_is_plain_data_enough_to_render_interfaces():
+    world = World(seed=0)
+    seed_pair(world, "vrrp", vip_iface="dummy0", service_port=80)
+    inv = json.loads(json.dumps(world.inventory()))
+    hosts = {d["name"]: d for d in inv["devices"]}
+    s1 = hosts["server-1"]
+    assert s1["os"] == "linux" and s1["kind"] == "host"
+    assert [(i["name"], i["type"], i["addresses"]) for i in s1["interfaces"]] == [
+        ("eth0", "nic", ["192.168.1.3/24"]),
+        ("dummy0", "dummy", []),
+    ]
+    (inst,) = s1["instances"]
+    assert (inst["instance"], inst["iface"], inst["vip_iface"]) == ("VI_1", "eth0", "dummy0")
+    assert inst["config"]["priority"] == 150 and inst["config"]["vips"] == ["192.168.1.50/24"]
+    assert s1["services"] == [
+        {"name": "httpd", "bind": "192.168.1.50", "port": 80, "autostart": True}
+    ]
+    assert hosts["switch"]["kind"] == "switch"
+    assert {link["name"] for link in inv["links"]} == set(world.links)
+
+
+def test_vrrpv3_over_ipv6_elects_and_fails_over_with_unsolicited_neighbour_adverts():
+    world = World(seed=3)
+    switch = world.add_switch("sw")
+    for i, prio in enumerate((150, 100)):
+        host = world.add_host(f"s{i}")
+        host.add_nic("eth0", f"192.168.1.{3 + i}/24")
+        world.connect(host.nic("eth0"), switch)
+        host.add_vrrp("eth0", VrrpConfig(vrid=7, priority=prio, vips=("2001:db8::50/64",)))
+    world.at(10 * S, "power-off", "s0")
+    world.run(20 * S)
+    masters = [(r.node, r.time) for r in world.trace.of(StateChange) if r.new == "MASTER"]
+    assert masters == [("s0", 3_414_062_000), ("s1", 13_023_537_000)]
+    kinds = {f.kind for f in world.trace.of(FrameSent)}
+    assert kinds == {"advert", "unsolicited-na"}
