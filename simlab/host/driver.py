@@ -15,8 +15,9 @@ The driver is the I/O half of the sans-I/O design; every protocol decision stays
 * **addresses**: ``AddAddress``/``RemoveAddress`` through pyroute2 (``ip addr`` as fallback).
   When the core gives a MAC that is not the interface's own (CARP's VMAC, ``use_vmac``), the
   address goes on a macvlan carrying that MAC (``vrrp.<vrid>`` as keepalived names it,
-  ``carp.<vhid>`` for CARP), created on demand and deleted at stop; while it exists the parent's
-  ``arp_ignore`` is 1 so only the macvlan answers ARP for the VIP (keepalived does the same).
+  ``carp.<vhid>`` for CARP), created on demand and deleted at stop; while it exists the parent
+  has ``arp_ignore=1`` (only the macvlan answers ARP for the VIP) and ``arp_announce=2`` (the
+  host's own ARP requests never give the VIP with the parent's MAC); both are restored at stop.
 * **link**: ``SIOCGIFFLAGS`` (up and running) re-read whenever a netlink link event arrives
   (``RTMGRP_LINK``) and once a second; a change is fed to ``link_changed``.
 * **stop**: SIGTERM/SIGINT (or :meth:`HostDriver.stop` from another thread, or ``duration``)
@@ -188,7 +189,7 @@ class _Addresses:
         self.vmac_name = vmac_name
         self.label = label
         self.vmac_made = False
-        self._arp_ignore: str | None = None
+        self._saved_sysctls: dict[str, str] = {}
         try:
             from pyroute2 import IPRoute
 
@@ -200,8 +201,8 @@ class _Addresses:
         if self.vmac_made:
             self._ip("link", "del", self.vmac_name)
             self.vmac_made = False
-            if self._arp_ignore is not None:
-                self._sysctl(self.iface.name, "arp_ignore", self._arp_ignore)
+            for name, old in self._saved_sysctls.items():
+                self._sysctl(self.iface.name, name, old)
         if self._ipr is not None:
             self._ipr.close()  # type: ignore[attr-defined]
 
@@ -217,14 +218,20 @@ class _Addresses:
             )  # fmt: skip
             self._ip("link", "set", self.vmac_name, "up")
             self.vmac_made = True
-            self._arp_ignore = self._sysctl(self.iface.name, "arp_ignore", "1")
+            # Only the macvlan may answer ARP for the VIP (arp_ignore 1), and ARP requests the
+            # host sends from the parent (e.g. to answer a ping to the VIP) must not carry the
+            # VIP as sender, or clients would learn the parent's MAC for it (arp_announce 2).
+            for name, value in (("arp_ignore", "1"), ("arp_announce", "2")):
+                old = self._sysctl(self.iface.name, name, value)
+                if old is not None:
+                    self._saved_sysctls[name] = old
         return self.vmac_name
 
-    def present(self, address: str) -> bool:
-        """Whether ``address`` is configured on the interface now."""
+    def present(self, address: str, dev: str) -> bool:
+        """Whether ``address`` is configured on ``dev`` now."""
         ip = str(ipaddress.ip_interface(address).ip)
         out = subprocess.run(
-            ["ip", "-o", "addr", "show", "dev", self.iface.name],
+            ["ip", "-o", "addr", "show", "dev", dev],
             capture_output=True, text=True, timeout=10,
         ).stdout  # fmt: skip
         return any(line.split()[3].split("/")[0] == ip for line in out.splitlines())
@@ -293,6 +300,8 @@ class HostDriver:
     built on the :class:`Interface` from :func:`interface_info`. ``log`` receives every
     :class:`Log` action; ``on_state`` every :class:`StateChanged`. ``label``: the address label
     for VIPs on the interface itself (``eth0:vip``). ``vmac_name``: the macvlan for a virtual MAC.
+    ``vip_devices``: VIP -> the device it goes on when not the interface (keepalived's
+    ``192.0.2.50/24 dev dummy0``).
     """
 
     def __init__(
@@ -304,11 +313,13 @@ class HostDriver:
         on_state: Callable[[StateChanged], None] | None = None,
         label: str | None = None,
         vmac_name: str = "vmac",
+        vip_devices: dict[str, str] | None = None,
     ) -> None:
         self.machine = machine
         self.iface: Interface = machine.iface  # type: ignore[attr-defined]
         self.vips: tuple[str, ...] = machine.config.vips  # type: ignore[attr-defined]
         self.index = index
+        self.vip_devices = dict(vip_devices or {})
         self.log = log if log is not None else LogPrinter()
         self.on_state = on_state
         self._deadline: int | None = None
@@ -431,11 +442,11 @@ class HostDriver:
     def _remove_stale_vips(self) -> None:
         """A previous run that was killed left its VIPs configured (as keepalived would): a
         fresh instance starts without them."""
-        name = self.iface.name
         for vip in self.vips:
-            if self._addresses.present(vip):
-                self.log(Log("simlab", f"removing stale VIP {vip} from {name} (left by a crash)"))
-                self._addresses.remove(name, vip)
+            dev = self.vip_devices.get(vip, self.iface.name)
+            if self._addresses.present(vip, dev):
+                self.log(Log("simlab", f"removing stale VIP {vip} from {dev} (left by a crash)"))
+                self._addresses.remove(dev, vip)
         if self._addresses.stale_vmac():
             vmac = self._addresses.vmac_name
             self.log(Log("simlab", f"removing stale {vmac} and its VIPs (left by a crash)"))
@@ -485,6 +496,8 @@ class HostDriver:
                     self._deadline = None
                 case AddAddress(address=address, mac=mac):
                     dev = self._addresses.device_for(mac)
+                    if dev == self.iface.name:
+                        dev = self.vip_devices.get(address, dev)
                     self._addresses.add(dev, address)
                     self._where[address] = dev
                 case RemoveAddress(address=address):

@@ -244,6 +244,8 @@ class SeedLab:
             self._made.append(name)
             self._sysctl(role, "net.ipv6.conf.all.disable_ipv6", "0" if self.ipv6 else "1")
             self._sysctl(role, "net.ipv6.conf.default.disable_ipv6", "0" if self.ipv6 else "1")
+            if self.ipv6:  # no duplicate address detection: link-locals usable at once
+                self._sysctl(role, "net.ipv6.conf.default.accept_dad", "0")
             self.ip(role, "link", "set", "lo", "up")
         self.ip(SWITCH, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0")
         self.ip(SWITCH, "link", "set", "br0", "up")
