@@ -338,3 +338,51 @@ def test_carp_demotion_sysctl_moves_mastership_when_the_peer_preempts():
     assert pair.servers[0].sysctls["net.inet.carp.demotion"] == 240
     lines = [r.text for r in world.trace.of(LogLine) if r.node == "hosta" and r.time >= 10 * S]
     assert "carp: demoted by 240 to 240 (sysctl)" in lines
+
+
+@pytest.mark.parametrize(
+    ("advbase", "advskew", "phase_ms"),
+    [(1, 50, 250), (1, 200, 700), (2, 100, 1300), (3, 10, 2900)],
+)
+def test_carp_outage_follows_the_formula_across_timers(advbase, advskew, phase_ms):
+    world = World(seed=advbase * 1000 + advskew)
+    seed_pair(world, "carp", advbase=advbase, advskews=(0, advskew))
+    fault = 20 * S + phase_ms * MS
+    world.at(fault, "power-off", "hosta")
+    world.run(fault + 20 * S)
+    (run,) = after(outages(world), 15 * S)
+    down = carp_master_down(advbase, advskew)
+    # the master's last advert was up to one advert interval (advbase, its skew is 0) before
+    assert down - advbase * S <= run[1] - run[0] <= down + PROBE_INTERVAL
+    # with the phase known, the takeover instant is exact: last advert + master down
+    takeover = next(
+        r.time for r in world.trace.of(StateChange) if r.new == "MASTER" and r.time > fault
+    )
+    last_advert = max(
+        f.time for f in world.trace.of(FrameSent) if f.node == "hosta" and f.kind == "advert"
+    )
+    assert takeover == last_advert + 100_000 + down  # + two 50 us hops to hostb
+
+
+@pytest.mark.parametrize(
+    ("version", "advert_int_cs", "priority"),
+    [(2, 100, 50), (2, 200, 200), (3, 50, 100), (3, 100, 254)],
+)
+def test_vrrp_outage_follows_the_formula_across_timers(version, advert_int_cs, priority):
+    world = World(seed=priority + advert_int_cs)
+    seed_pair(
+        world,
+        "vrrp",
+        vrrp_version=version,
+        advert_int_cs=advert_int_cs,
+        priorities=(255 if priority == 254 else 250, priority),
+    )
+    fault = 20 * S + 370 * MS
+    world.at(fault, "power-off", "server-1")
+    world.run(fault + 20 * S)
+    (run,) = after(outages(world), 15 * S)
+    down = vrrp_master_down_interval(
+        priority, advert_int_cs if version == 3 else 100 * (advert_int_cs // 100)
+    )
+    interval = advert_int_cs * 10 * MS
+    assert down - interval <= run[1] - run[0] <= down + PROBE_INTERVAL
