@@ -89,6 +89,7 @@ def seed_pair(
     latency_ns: int = DEFAULT_LATENCY_NS,
     jitter_ns: int = 0,
     boot_time_ns: int | None = None,
+    start_ns: tuple[int, int] = (0, 0),
 ) -> SeedPair:
     """Build the seed topology in ``world`` (see the module docstring) and return its parts.
 
@@ -104,7 +105,13 @@ def seed_pair(
     10.0.0.0/24 behind the router's eth1 instead of on the servers' subnet. ``service_port``:
     a TCP service ``httpd`` bound to the VIP on both servers plus a request client every
     ``request_interval_ns``; ``nonlocal_bind`` sets ``net.ipv4.ip_nonlocal_bind=1`` on Linux
-    servers.
+    servers. ``start_ns`` is when each server is up (its daemons start then).
+
+    Two servers with *identical* timers (same advskew, or same VRRP priority) started in the
+    same nanosecond tie for ever: both time out together, see each other's advert, both step
+    down, and again (link jitter smaller than the link delay does not help: each still times
+    out before the other's advert arrives). Real hosts never start that exactly; give them
+    start times apart by more than a link delay.
     """
     if protocol not in ("carp", "vrrp"):
         raise ValueError(f"protocol must be carp or vrrp, got {protocol!r}")
@@ -127,7 +134,9 @@ def seed_pair(
             sysctls["net.inet.carp.preempt"] = 1
         if not carp and nonlocal_bind:
             sysctls["net.ipv4.ip_nonlocal_bind"] = 1
-        host = world.add_host(name, os, boot_time_ns=boot_time_ns, sysctls=sysctls)
+        host = world.add_host(
+            name, os, boot_time_ns=boot_time_ns, sysctls=sysctls, start_ns=start_ns[i]
+        )
         host.add_nic(iface, f"{SUBNET}.{3 + i}/24")
         host.set_gateway(f"{SUBNET}.1")
         world.connect(host.nic(iface), switch, **link)

@@ -250,3 +250,17 @@ def test_vrrpv3_over_ipv6_elects_and_fails_over_with_unsolicited_neighbour_adver
     assert masters == [("s0", 3_414_062_000), ("s1", 13_023_537_000)]
     kinds = {f.kind for f in world.trace.of(FrameSent)}
     assert kinds == {"advert", "unsolicited-na"}
+
+
+def test_identical_timers_tie_for_ever_unless_the_hosts_start_apart():
+    tied = World(seed=3)
+    seed_pair(tied, "carp", advskews=(0, 0))
+    tied.run(20 * S)
+    assert len([r for r in tied.trace.of(StateChange) if r.new == "MASTER"]) > 6
+    apart = World(seed=3)
+    pair = seed_pair(apart, "carp", advskews=(0, 0), start_ns=(0, 7 * MS))
+    apart.run(20 * S)
+    assert [(r.node, r.time) for r in apart.trace.of(StateChange) if r.new == "MASTER"] == [
+        ("hosta", 3 * S)
+    ]
+    assert pair.masters() == ["hosta"]
