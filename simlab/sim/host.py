@@ -552,7 +552,10 @@ class Host:
             raise ValueError(f"{self.name}: {owner} adds {address} to unknown interface {iface}")
         address = str(ipaddress.IPv4Interface(address)) if ":" not in address else address
         if ":" not in address:
-            self._add_local(iface, address, mac_bytes(mac), owner)
+            existing = self.local.get(ip_bytes(address.split("/")[0]))
+            # a VRRP address owner's VIP is its own primary address: that stays as it is
+            if existing is None or existing.owner != "static":
+                self._add_local(iface, address, mac_bytes(mac), owner)
         world = self.world
         world.trace.append(AddressChange(world.env._now, self.name, iface, address, True, mac))
         # a service that failed to bind this address stays failed: nobody restarts it (the

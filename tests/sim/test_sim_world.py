@@ -264,3 +264,17 @@ def test_identical_timers_tie_for_ever_unless_the_hosts_start_apart():
         ("hosta", 3 * S)
     ]
     assert pair.masters() == ["hosta"]
+
+
+def test_a_vrrp_address_owner_keeps_its_primary_address_when_it_stops():
+    world = World(seed=0)
+    switch = world.add_switch("sw")
+    owner = world.add_host("owner")
+    owner.add_nic("eth0", "192.168.1.1/24")
+    world.connect(owner.nic("eth0"), switch)
+    owner.add_vrrp("eth0", VrrpConfig(vrid=1, priority=255, vips=("192.168.1.1/24",)))
+    world.run(S)
+    world.at(S, "daemon-stop", "owner")
+    world.run(2 * S)
+    assert [a.address for a in owner.addresses("eth0")] == ["192.168.1.1/24"]
+    assert owner.holds("192.168.1.1")
