@@ -521,6 +521,82 @@ class Host:
     def forwarding(self) -> bool:
         return self._forwarding
 
+    def snapshot(self) -> dict[str, Any]:
+        """What the host would show now, as plain data: per interface its flags and addresses
+        (``ifconfig`` / ``ip addr``), per protocol instance its state and run-time parameters
+        (the ``carp:`` line, keepalived's effective priority), the ARP cache (``arp -an``),
+        services and sysctls. Take it at chosen times with ``world.at(t, ...)`` to print a
+        before/after; the trace plus :meth:`World.inventory` give the same without a live
+        world."""
+        interfaces = []
+        for name, iface in self.ifaces.items():
+            nic = self.nics.get(name)
+            interfaces.append(
+                {
+                    "name": name,
+                    "type": "nic" if nic is not None else "dummy",
+                    "mac": iface.mac,
+                    "admin_up": iface.admin_up,
+                    "up": nic.up if nic is not None else iface.up,
+                    "carrier": nic.carrier if nic is not None else None,
+                    "failed": nic.failed if nic is not None else False,
+                    "addresses": [
+                        {"address": a.address, "mac": a.mac, "owner": a.owner}
+                        for a in self.addresses(name)
+                    ],
+                }
+            )
+        instances = []
+        for d in self.daemons.values():
+            m = d.machine if d.running else None
+            entry: dict[str, Any] = {
+                "instance": d.instance,
+                "daemon": d.daemon,
+                "protocol": d.protocol,
+                "iface": d.nic.name,
+                "state": d.state,
+                "running": d.running,
+                "crashed": d.crashed,
+                "holds": dict(d.held),
+            }
+            cfg = d.config
+            if d.protocol == "carp":
+                entry.update(
+                    vhid=cfg.vhid,  # type: ignore[union-attr]
+                    advbase=m.advbase if m else cfg.advbase,  # type: ignore[union-attr]
+                    advskew=m.advskew if m else cfg.advskew,  # type: ignore[union-attr]
+                    demotion=m.demotion if m else self.carp_demotion,  # type: ignore[union-attr]
+                    preempt=m.preempt if m else cfg.preempt,  # type: ignore[union-attr]
+                    vips=list(cfg.vips),
+                )
+            else:
+                entry.update(
+                    vrid=cfg.vrid,  # type: ignore[union-attr]
+                    priority=m.effective_priority if m else cfg.priority,  # type: ignore[union-attr]
+                    advert_int_cs=cfg.advert_int_cs,  # type: ignore[union-attr]
+                    vips=list(cfg.vips),
+                )
+            instances.append(entry)
+        return {
+            "name": self.name,
+            "os": self.os,
+            "kind": self.kind,
+            "time": self.world.env._now,
+            "powered": self.powered,
+            "booted": self.booted,
+            "interfaces": interfaces,
+            "instances": instances,
+            "arp": [
+                {"ip": ip, "mac": mac, "state": state, "iface": iface}
+                for ip, mac, state, iface in self.arp_table()
+            ],
+            "services": [
+                {"name": v.name, "bind": v.bind, "port": v.port, "state": v.state}
+                for v in self.services.values()
+            ],
+            "sysctls": dict(self.sysctls),
+        }
+
     def __repr__(self) -> str:
         state = "up" if self.booted else "booting" if self.powered else "off"
         return f"<Host {self.name} {self.os} {self.kind} {state}>"

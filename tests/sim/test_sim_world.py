@@ -278,3 +278,24 @@ def test_a_vrrp_address_owner_keeps_its_primary_address_when_it_stops():
     world.run(2 * S)
     assert [a.address for a in owner.addresses("eth0")] == ["192.168.1.1/24"]
     assert owner.holds("192.168.1.1")
+
+
+def test_snapshot_shows_what_ifconfig_would_before_and_after_a_failover():
+    world = World(seed=1)
+    pair = seed_pair(world, "carp")
+    snaps = []
+    world.at(9 * S, lambda: snaps.append([h.snapshot() for h in pair.servers]))
+    world.at(10 * S, "power-off", "hosta")
+    world.at(15 * S, lambda: snaps.append([h.snapshot() for h in pair.servers]))
+    world.run(16 * S)
+    before, after_ = snaps
+    carp = before[0]["instances"][0]
+    assert (carp["state"], carp["vhid"], carp["advbase"], carp["advskew"]) == ("MASTER", 1, 1, 0)
+    assert [a["address"] for a in before[0]["interfaces"][0]["addresses"]] == [
+        "192.168.1.3/24",
+        "192.168.1.50/32",
+    ]
+    assert before[1]["instances"][0]["state"] == "BACKUP"
+    assert after_[0]["booted"] is False and after_[0]["instances"][0]["state"] == "INIT"
+    assert after_[1]["instances"][0]["state"] == "MASTER"
+    assert json.dumps(after_)  # plain data
