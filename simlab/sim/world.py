@@ -29,7 +29,7 @@ import random
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import simpy
@@ -37,6 +37,11 @@ from simpy.events import NORMAL, Event
 
 from simlab.sim.link import Link
 from simlab.sim.trace import FaultRecord, Probe, Record, Trace
+
+if TYPE_CHECKING:
+    from simlab.sim.host import Host
+    from simlab.sim.probes import Pinger, Requester
+    from simlab.sim.switch import Switch
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
@@ -243,7 +248,7 @@ class World:
         shutdown_ns: int = 0,
         sysctls: dict[str, int] | None = None,
         start_ns: int = 0,
-    ) -> Any:
+    ) -> Host:
         """A server (or any host): FreeBSD or Linux. It is up at ``start_ns`` (no boot delay
         then); ``boot_time_ns`` is what a later power-on or reboot takes (30 s FreeBSD, 20 s
         Linux by default). ``sysctls`` are set as from sysctl.conf."""
@@ -262,7 +267,7 @@ class World:
         self._register(host, "host", os=os)
         return host
 
-    def add_router(self, name: str, os: str = "linux", **kwargs: Any) -> Any:
+    def add_router(self, name: str, os: str = "linux", **kwargs: Any) -> Host:
         """A host that forwards IPv4 between its subnets (ip_forward / net.inet.ip.forwarding
         set to 1): the gateway of the servers' subnet."""
         from simlab.sim.host import Host
@@ -273,7 +278,7 @@ class World:
         self._register(host, "router", os=os)
         return host
 
-    def add_client(self, name: str, os: str = "linux", **kwargs: Any) -> Any:
+    def add_client(self, name: str, os: str = "linux", **kwargs: Any) -> Host:
         """A host that runs probes (:meth:`add_ping`, :meth:`add_requests`)."""
         from simlab.sim.host import Host
 
@@ -281,7 +286,7 @@ class World:
         self._register(host, "client", os=os)
         return host
 
-    def add_switch(self, name: str, *, aging_ns: int | None = None) -> Any:
+    def add_switch(self, name: str, *, aging_ns: int | None = None) -> Switch:
         """A learning switch (MAC aging 300 s unless ``aging_ns``)."""
         from simlab.sim.switch import DEFAULT_AGING_NS, Switch
 
@@ -409,7 +414,7 @@ class World:
         timeout_ns: int = NS_PER_S,
         start_ns: int = 0,
         count: int | None = None,
-    ) -> Any:
+    ) -> Pinger:
         """``ping -i interval -W timeout target`` from ``client``: one :class:`Probe` record
         per echo request."""
         from simlab.sim.probes import Pinger
@@ -429,7 +434,7 @@ class World:
         timeout_ns: int = NS_PER_S,
         start_ns: int = 0,
         count: int | None = None,
-    ) -> Any:
+    ) -> Requester:
         """A client of a TCP service on ``target:port`` opening a connection every
         ``interval_ns``: answered (SYN-ACK), ``"connection refused"`` (RST) or ``"timeout"``."""
         from simlab.sim.probes import Requester
