@@ -18,7 +18,15 @@ from ipaddress import ip_address, ip_interface
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from simlab.config.errors import ConfigError, Diagnostic
 from simlab.config.yamlpos import YamlError, load_with_positions, locate
@@ -180,9 +188,11 @@ class SwitchEvent(_Event):
 
 
 class CableEvent(_Event):
-    """Cut or repair the cable of ``host.iface`` (to its switch port or its peer)."""
+    """Cut or repair the cable of ``host.iface`` (both ends lose carrier), or ``partition`` it:
+    carrier stays up but nothing gets through (a broken sync path, the split-brain case), until
+    ``heal``."""
 
-    action: Literal["cable-cut", "cable-repair"]
+    action: Literal["cable-cut", "cable-repair", "partition", "heal"]
     host: str
     iface: str
 
@@ -253,6 +263,20 @@ class Scenario(_Strict):
     probes: list[ProbeSpec] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
 
+    # Where the scenario came from, so embedded configs can be blamed at their YAML lines.
+    _path: str = PrivateAttr(default="scenario.yaml")
+    _positions: dict = PrivateAttr(default_factory=dict)
+
+    @property
+    def source_path(self) -> str:
+        return self._path
+
+    def line_of(self, *path: str | int) -> int | None:
+        """1-based line in the scenario file where ``path`` (e.g. "topology", "hosts", 0,
+        "rc_conf") starts, when the scenario was read from YAML."""
+        where = self._positions.get(tuple(path))
+        return where.line if where else None
+
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         names: dict[str, str] = {}
@@ -317,7 +341,9 @@ def parse_scenario(text: str, *, path: str = "scenario.yaml") -> Scenario:
             [Diagnostic(path, 1, None, "a scenario is a mapping of keys", "name:, topology:, ...")]
         )
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
+        scenario._path, scenario._positions = path, positions
+        return scenario
     except ValidationError as exc:
         diagnostics = []
         for error in exc.errors():

@@ -18,3 +18,9 @@ def capture_path(name: str) -> Path:
 def bundled_captures() -> list[Path]:
     """Every bundled capture, sorted by name."""
     return sorted(Path(str(files(__package__) / "captures")).glob("*.pcap"))
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """Built-in scenario name -> its YAML file, sorted by name."""
+    folder = Path(str(files(__package__) / "scenarios"))
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
