@@ -159,3 +159,39 @@ def linux_ip_addr(ifaces: Sequence[InterfaceView]) -> str:
                 lines.append(f"    inet6 {addr} scope {scope}")
             lines.append("       valid_lft forever preferred_lft forever")
     return "\n".join(lines)
+
+
+def interface_views(snapshot: dict) -> list[InterfaceView]:
+    """Views of every interface of a host snapshot (the plain data ``Host.snapshot()`` gives).
+
+    On FreeBSD a vhid's addresses stay configured on the interface in every state (a BACKUP
+    simply does not answer for them), so they are listed from the CARP instances, with their
+    vhid; other service IPs (keepalived's) appear only while held.
+    """
+    carp = [i for i in snapshot.get("instances", []) if i.get("protocol") == "carp"]
+    carp_owned = {i["instance"] for i in carp}
+    views = []
+    for index, iface in enumerate(snapshot.get("interfaces", []), start=2):
+        name = iface["name"]
+        addresses = [
+            AddressView(a["address"])
+            for a in iface.get("addresses", [])
+            if a.get("owner") not in carp_owned
+        ]
+        mine = [i for i in carp if i.get("iface") == name]
+        addresses += [AddressView(vip, vhid=i["vhid"]) for i in mine for vip in i.get("vips", [])]
+        views.append(
+            InterfaceView(
+                name=name,
+                mac=iface["mac"],
+                admin_up=bool(iface.get("admin_up", True)),
+                carrier=iface.get("carrier") is not False,
+                addresses=tuple(addresses),
+                carp=tuple(
+                    CarpView(i["state"], i["vhid"], i["advbase"], i["advskew"]) for i in mine
+                ),
+                kind="dummy" if iface.get("type") == "dummy" else "ether",
+                index=index,
+            )
+        )
+    return views
