@@ -57,11 +57,17 @@ class InterfaceSpec(_Strict):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_.]*[0-9]$", description="em0, em1, eth0, dummy0")
     ip: str | None = Field(None, description="primary address with prefix, e.g. 192.0.2.11/24")
-    mac: str | None = Field(None, pattern=r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
-    switch: str | None = None
-    peer: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+\.[a-z][a-z0-9_.]*[0-9]$")
+    mac: str | None = Field(
+        None, pattern=r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$", description="lowercase; derived if omitted"
+    )
+    switch: str | None = Field(None, description="the switch this NIC is cabled to")
+    peer: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]+\.[a-z][a-z0-9_.]*[0-9]$",
+        description="or a direct cable to another NIC, as host.iface",
+    )
     latency: Seconds = Field(0.0001, description="one-way, seconds")
-    jitter: Seconds = 0.0
+    jitter: Seconds = Field(0.0, description="extra delay, uniform in 0..jitter, seconds")
     loss: float = Field(0.0, ge=0.0, le=1.0, description="probability a frame is lost")
 
     @field_validator("ip")
@@ -79,9 +85,9 @@ class InterfaceSpec(_Strict):
 class ServiceSpec(_Strict):
     """A service bound to an address (the service IP, usually): answers request probes."""
 
-    name: str
-    bind: str
-    port: int = Field(80, ge=1, le=65535)
+    name: str = Field(description="service name, e.g. http")
+    bind: str = Field(description="address it listens on (the service IP, usually)")
+    port: int = Field(80, ge=1, le=65535, description="TCP port")
 
     @field_validator("bind")
     @classmethod
@@ -92,15 +98,19 @@ class ServiceSpec(_Strict):
 class HostSpec(_Strict):
     """A server. FreeBSD: ``rc_conf`` (+ ``sysctl_conf``); Linux: ``keepalived_conf``."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
-    os: Literal["freebsd", "linux"]
-    interfaces: list[InterfaceSpec] = Field(min_length=1)
-    gateway: str | None = None
-    rc_conf: str | None = None
-    sysctl_conf: str | None = None
-    keepalived_conf: str | None = None
-    sysctl: dict[str, int] = Field(default_factory=dict)
-    services: list[ServiceSpec] = Field(default_factory=list)
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="host name (also the prompt)")
+    os: Literal["freebsd", "linux"] = Field(description="freebsd (CARP) or linux (keepalived)")
+    interfaces: list[InterfaceSpec] = Field(min_length=1, description="its NICs (and dummy0)")
+    gateway: str | None = Field(None, description="default router address")
+    rc_conf: str | None = Field(None, description="FreeBSD /etc/rc.conf lines")
+    sysctl_conf: str | None = Field(None, description="FreeBSD /etc/sysctl.conf lines")
+    keepalived_conf: str | None = Field(None, description="Linux keepalived.conf text")
+    sysctl: dict[str, int] = Field(
+        default_factory=dict, description="sysctls, e.g. net.ipv4.ip_nonlocal_bind: 1"
+    )
+    services: list[ServiceSpec] = Field(
+        default_factory=list, description="services bound to addresses"
+    )
     boot_time: Seconds | None = Field(None, description="seconds from power-on to services up")
 
     @model_validator(mode="after")
@@ -113,38 +123,48 @@ class HostSpec(_Strict):
 
 
 class SwitchSpec(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    """A learning switch."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="switch name")
     mac_aging: Seconds = Field(300.0, description="MAC table entry lifetime, seconds")
 
 
 class RouterSpec(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
-    interfaces: list[InterfaceSpec] = Field(min_length=2)
+    """The subnet's gateway: forwards IPv4 between its interfaces."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="router name")
+    interfaces: list[InterfaceSpec] = Field(min_length=2, description="one per subnet")
 
 
 class ClientSpec(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
-    os: Literal["freebsd", "linux"] = "linux"
-    interfaces: list[InterfaceSpec] = Field(min_length=1)
-    gateway: str | None = None
+    """A host that runs probes."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="client name")
+    os: Literal["freebsd", "linux"] = Field("linux", description="its ARP behaviour")
+    interfaces: list[InterfaceSpec] = Field(min_length=1, description="its NICs")
+    gateway: str | None = Field(None, description="default router address")
 
 
 class Topology(_Strict):
-    switches: list[SwitchSpec] = Field(default_factory=list)
-    routers: list[RouterSpec] = Field(default_factory=list)
-    hosts: list[HostSpec] = Field(min_length=1)
-    clients: list[ClientSpec] = Field(default_factory=list)
+    """Who is on the network."""
+
+    switches: list[SwitchSpec] = Field(default_factory=list, description="learning switches")
+    routers: list[RouterSpec] = Field(default_factory=list, description="gateways")
+    hosts: list[HostSpec] = Field(min_length=1, description="the servers")
+    clients: list[ClientSpec] = Field(default_factory=list, description="probing hosts")
 
 
 class ProbeSpec(_Strict):
     """``ping: ADDR`` like ping(8), or ``request: ADDR:PORT`` to a service."""
 
-    client: str
-    ping: str | None = None
-    request: str | None = Field(None, pattern=r"^[0-9.]+:[0-9]+$")
-    interval: Seconds = 0.1
-    timeout: Seconds = 1.0
-    start: Seconds = 0.0
+    client: str = Field(description="the client that probes")
+    ping: str | None = Field(None, description="address to ping")
+    request: str | None = Field(
+        None, pattern=r"^[0-9.]+:[0-9]+$", description="or ADDR:PORT of a service"
+    )
+    interval: Seconds = Field(0.1, description="seconds between probes")
+    timeout: Seconds = Field(1.0, description="seconds before a probe counts as lost")
+    start: Seconds = Field(0.0, description="when probing starts")
 
     @model_validator(mode="after")
     def _one_kind(self) -> ProbeSpec:
@@ -183,6 +203,9 @@ class InterfaceEvent(_Event):
 
 
 class SwitchEvent(_Event):
+    """The switch fails (every port loses carrier, frames are dropped) or is repaired (its MAC
+    table starts empty)."""
+
     action: Literal["switch-fail", "switch-repair"]
     switch: str
 
@@ -250,18 +273,18 @@ Event = Annotated[
 class Scenario(_Strict):
     """One experiment: who is on the network, how they are configured, what happens when."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    description: str = ""
-    seed: int = 1
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="lowercase-dashed name")
+    description: str = Field("", description="one line: what it shows")
+    seed: int = Field(1, description="default random seed (--seed overrides)")
     until: Seconds = Field(60.0, description="simulated seconds to run")
     fault_phase: Literal["random", "fixed"] = Field(
         "random",
         description="random: each fault strikes at `at` plus a seeded random fraction of an "
         "advertisement interval, as real failures do; fixed: exactly at `at` (for lessons)",
     )
-    topology: Topology
-    probes: list[ProbeSpec] = Field(default_factory=list)
-    events: list[Event] = Field(default_factory=list)
+    topology: Topology = Field(description="switches, routers, hosts, clients")
+    probes: list[ProbeSpec] = Field(default_factory=list, description="what clients measure")
+    events: list[Event] = Field(default_factory=list, description="the timeline of faults")
 
     # Where the scenario came from, so embedded configs can be blamed at their YAML lines.
     _path: str = PrivateAttr(default="scenario.yaml")
