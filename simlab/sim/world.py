@@ -29,11 +29,13 @@ import random
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from heapq import heappop
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import simpy
-from simpy.events import NORMAL, Event
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import NORMAL, URGENT, Event
 
 from simlab.sim.link import Link
 from simlab.sim.trace import FaultRecord, Probe, Record, Trace
@@ -142,10 +144,46 @@ class World:
         if until_ns < self.now:
             raise ValueError(f"cannot run back in time: {until_ns} < now {self.now}")
         if until_ns > self.now:
-            self.env.run(until=until_ns)
+            self._run_until(until_ns)
         with self.atomic():
             for probe in (*self.pingers, *self.requesters):
                 probe.expire(self.now)
+
+    def _run_until(self, until: int) -> None:
+        """``env.run(until=until)``, with the world's own events dispatched in this loop.
+
+        SimPy's ``step`` costs a method call, a callback list and a failure check per event;
+        the world's :class:`_Call` events need none of that, so they are popped and called here
+        in the very order ``step`` would take them (the heap is the same). Any other event (a
+        SimPy process a test added, the stop event) goes through ``env.step`` unchanged, and
+        the stop event is scheduled exactly as ``env.run`` schedules it."""
+        env = self.env
+        stop = Event(env)
+        stop._ok = True
+        stop._value = None
+        env.schedule(stop, URGENT, until - env._now)
+        stop.callbacks.append(StopSimulation.callback)  # type: ignore[union-attr]
+        queue = env._queue
+        soon = self._soon
+        try:
+            while True:
+                if queue and queue[0][3].__class__ is _Call:
+                    env._now, _, _, event = heappop(queue)
+                    self._busy = True
+                    event.fn(*event.args)
+                    if soon:
+                        self._drain()
+                    self._busy = False
+                else:
+                    env.step()
+        except StopSimulation:
+            return
+        except EmptySchedule:  # pragma: no cover - the stop event is always queued
+            raise RuntimeError(
+                f'No scheduled events left but "until" event was not triggered: {stop}'
+            ) from None
+        finally:
+            self._busy = False
 
     def at(self, t_ns: int, action: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> None:
         """At ``t_ns``, call ``action(*args, **kwargs)``; a string ``action`` names a fault or

@@ -12,10 +12,10 @@ the VIP. The daemons disagree on the rest (PROTOCOLS.md §5, captures README):
 
 from __future__ import annotations
 
-import ipaddress
 import struct
 from dataclasses import dataclass
 
+from .addresses import ipv4_packed, ipv4_text
 from .errors import DecodeError, require
 from .mac import BROADCAST, ZERO, mac_from_bytes, mac_to_bytes
 
@@ -83,9 +83,9 @@ class Arp:
             4,
             self.op,
             mac_to_bytes(self.sha),
-            ipaddress.IPv4Address(self.spa).packed,
+            ipv4_packed(self.spa),
             mac_to_bytes(self.tha),
-            ipaddress.IPv4Address(self.tpa).packed,
+            ipv4_packed(self.tpa),
         )
 
     @classmethod
@@ -102,7 +102,7 @@ class Arp:
         return cls(
             op=op,
             sha=mac_from_bytes(sha),
-            spa=str(ipaddress.IPv4Address(spa)),
+            spa=ipv4_text(spa),
             tha=mac_from_bytes(tha),
-            tpa=str(ipaddress.IPv4Address(tpa)),
+            tpa=ipv4_text(tpa),
         )

@@ -22,6 +22,7 @@ import ipaddress
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .checksum import internet_checksum
 from .errors import require
@@ -39,6 +40,7 @@ CARP_LEN = 36
 CARP_AUTHLEN = 7  # counter + HMAC, in 32-bit words
 
 _LAYOUT = struct.Struct("!BBBBBBHQ20s")
+_MAX_COUNTER = (1 << 64) - 1
 
 
 def carp_hmac_key(password: str | bytes) -> bytes:
@@ -53,6 +55,16 @@ def carp_hmac_message(vhid: int, addresses: Iterable[str], counter: int) -> byte
         raise ValueError(f"vhid out of range: {vhid}")
     if not 0 <= counter < 1 << 64:
         raise ValueError(f"CARP counter must be a 64-bit unsigned value: {counter}")
+    addresses = tuple(addresses)
+    try:
+        packed = _hashed_addresses_cached(addresses)
+    except TypeError:  # unhashable items: let ipaddress say what is wrong with them
+        packed = _hashed_addresses(addresses)
+    return bytes((2, 1, vhid)) + packed + counter.to_bytes(8, "big")
+
+
+def _hashed_addresses(addresses: tuple[str, ...]) -> bytes:
+    """The address part of the HMAC message: IPv4 sorted, then IPv6 sorted (scope cleared)."""
     v4: set[bytes] = set()
     v6: set[bytes] = set()
     for text in addresses:
@@ -66,18 +78,26 @@ def carp_hmac_message(vhid: int, addresses: Iterable[str], counter: int) -> byte
                 packed = packed[:2] + b"\x00\x00" + packed[4:]
             v6.add(packed)
     # fixed-width big-endian bytes sort the same way as the numbers they encode
-    return (
-        bytes((2, 1, vhid))
-        + b"".join(sorted(v4))
-        + b"".join(sorted(v6))
-        + counter.to_bytes(8, "big")
-    )
+    return b"".join(sorted(v4)) + b"".join(sorted(v6))
+
+
+#: a vhid hashes the same address list with every advert: parse and sort it once
+_hashed_addresses_cached = lru_cache(maxsize=256)(_hashed_addresses)
+
+
+@lru_cache(maxsize=64)
+def _keyed_sha1(key: bytes) -> hmac.HMAC:
+    """An HMAC-SHA1 object keyed with ``key`` and fed nothing, to be copied: keying costs as
+    much as hashing a short CARP message, and every advert of a vhid uses the same key."""
+    return hmac.new(key, digestmod=hashlib.sha1)
 
 
 def carp_hmac(password: str | bytes, vhid: int, addresses: Iterable[str], counter: int) -> bytes:
     """HMAC-SHA1 a CARP peer expects in ``md`` (20 bytes)."""
     msg = carp_hmac_message(vhid, addresses, counter)
-    return hmac.new(carp_hmac_key(password), msg, hashlib.sha1).digest()
+    mac = _keyed_sha1(carp_hmac_key(password)).copy()
+    mac.update(msg)
+    return mac.digest()
 
 
 @dataclass(frozen=True)
@@ -96,19 +116,19 @@ class CarpAdvert:
     checksum: int | None = None  # None on encode = compute; decode fills the wire value
 
     def _body(self, checksum: int) -> bytes:
-        for name, value, top in (
-            ("version", self.version, 0xF),
-            ("type", self.type, 0xF),
-            ("vhid", self.vhid, 0xFF),
-            ("advskew", self.advskew, 0xFF),
-            ("authlen", self.authlen, 0xFF),
-            ("demote", self.demote, 0xFF),
-            ("advbase", self.advbase, 0xFF),
-            ("checksum", checksum, 0xFFFF),
-            ("counter", self.counter, (1 << 64) - 1),
+        # one chained comparison for the usual all-valid case; the loop names the bad field
+        if not (
+            0 <= self.version <= 0xF
+            and 0 <= self.type <= 0xF
+            and 0 <= self.vhid <= 0xFF
+            and 0 <= self.advskew <= 0xFF
+            and 0 <= self.authlen <= 0xFF
+            and 0 <= self.demote <= 0xFF
+            and 0 <= self.advbase <= 0xFF
+            and 0 <= checksum <= 0xFFFF
+            and 0 <= self.counter <= _MAX_COUNTER
         ):
-            if not 0 <= value <= top:
-                raise ValueError(f"CARP {name} out of range: {value}")
+            self._range_error(checksum)
         if len(self.md) != 20:
             raise ValueError("CARP md must be 20 bytes")
         return _LAYOUT.pack(
@@ -122,6 +142,21 @@ class CarpAdvert:
             self.counter,
             bytes(self.md),
         )
+
+    def _range_error(self, checksum: int) -> None:
+        for name, value, top in (
+            ("version", self.version, 0xF),
+            ("type", self.type, 0xF),
+            ("vhid", self.vhid, 0xFF),
+            ("advskew", self.advskew, 0xFF),
+            ("authlen", self.authlen, 0xFF),
+            ("demote", self.demote, 0xFF),
+            ("advbase", self.advbase, 0xFF),
+            ("checksum", checksum, 0xFFFF),
+            ("counter", self.counter, (1 << 64) - 1),
+        ):
+            if not 0 <= value <= top:
+                raise ValueError(f"CARP {name} out of range: {value}")
 
     def computed_checksum(self) -> int:
         return internet_checksum(self._body(0))

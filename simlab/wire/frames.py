@@ -34,9 +34,9 @@ rule 1, 2 or 3. The rule that decided is returned as text so the simulator can s
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, replace
 
+from .addresses import ip_is_multicast, ip_version
 from .arp import Arp
 from .carp import CARP_AUTHLEN, CARP_LEN, CarpAdvert
 from .errors import DecodeError
@@ -84,13 +84,13 @@ Payload = VrrpAdvert | CarpAdvert | Arp | IcmpEcho | NeighborAdvert | bytes | No
 
 
 def _is_v6(ip: str) -> bool:
-    return ipaddress.ip_address(ip).version == 6
+    return ip_version(ip) == 6
 
 
 def _dst_mac(dst_ip: str, dst_mac: str | None) -> str:
     if dst_mac is not None:
         return dst_mac
-    if not ipaddress.ip_address(dst_ip).is_multicast:
+    if not ip_is_multicast(dst_ip):
         raise ValueError(f"{dst_ip} is unicast: pass dst_mac for a unicast advert")
     return multicast_mac(dst_ip)
 

@@ -10,10 +10,10 @@ length (Ethernet padding) are ignored.
 
 from __future__ import annotations
 
-import ipaddress
 import struct
 from dataclasses import dataclass
 
+from .addresses import ipv4_packed, ipv4_text
 from .checksum import internet_checksum
 from .errors import DecodeError, require
 
@@ -26,6 +26,7 @@ PROTO_VRRP = 112  # shared by VRRP and CARP
 _FLAG_RF = 0x8000
 _FLAG_DF = 0x4000
 _FLAG_MF = 0x2000
+_HEADER = struct.Struct("!BBHHHBBH4s4s")
 
 
 @dataclass(frozen=True)
@@ -55,40 +56,58 @@ class IPv4:
         return self.header_length + len(self.payload)
 
     def _header(self, checksum: int) -> bytes:
-        if len(self.options) % 4 or len(self.options) > 40:
+        options = self.options
+        header_length = IPV4_HEADER_LEN + len(options)
+        total_length = header_length + len(self.payload)
+        if len(options) % 4 or len(options) > 40:
             raise ValueError("IPv4 options must be a multiple of 4 bytes, at most 40")
-        if self.total_length > 0xFFFF:
-            raise ValueError(f"IPv4 datagram too long: {self.total_length} bytes")
-        for name, value, top in (
-            ("ttl", self.ttl, 0xFF),
-            ("tos", self.tos, 0xFF),
-            ("proto", self.proto, 0xFF),
-            ("ident", self.ident, 0xFFFF),
-            ("frag_offset", self.frag_offset, 0x1FFF),
-            ("checksum", checksum, 0xFFFF),
+        if total_length > 0xFFFF:
+            raise ValueError(f"IPv4 datagram too long: {total_length} bytes")
+        ttl, tos, proto, ident, frag_offset = (
+            self.ttl,
+            self.tos,
+            self.proto,
+            self.ident,
+            self.frag_offset,
+        )
+        # one chained comparison for the usual all-valid case; the loop names the bad field
+        if not (
+            0 <= ttl <= 0xFF
+            and 0 <= tos <= 0xFF
+            and 0 <= proto <= 0xFF
+            and 0 <= ident <= 0xFFFF
+            and 0 <= frag_offset <= 0x1FFF
+            and 0 <= checksum <= 0xFFFF
         ):
-            if not 0 <= value <= top:
-                raise ValueError(f"IPv4 {name} out of range: {value}")
+            for name, value, top in (
+                ("ttl", ttl, 0xFF),
+                ("tos", tos, 0xFF),
+                ("proto", proto, 0xFF),
+                ("ident", ident, 0xFFFF),
+                ("frag_offset", frag_offset, 0x1FFF),
+                ("checksum", checksum, 0xFFFF),
+            ):
+                if not 0 <= value <= top:
+                    raise ValueError(f"IPv4 {name} out of range: {value}")
         flags = (
             (_FLAG_RF if self.reserved_flag else 0)
             | (_FLAG_DF if self.df else 0)
             | (_FLAG_MF if self.mf else 0)
         )
         return (
-            struct.pack(
-                "!BBHHHBBH4s4s",
-                0x40 | (self.header_length // 4),
-                self.tos,
-                self.total_length,
-                self.ident,
-                flags | self.frag_offset,
-                self.ttl,
-                self.proto,
+            _HEADER.pack(
+                0x40 | (header_length // 4),
+                tos,
+                total_length,
+                ident,
+                flags | frag_offset,
+                ttl,
+                proto,
                 checksum,
-                ipaddress.IPv4Address(self.src).packed,
-                ipaddress.IPv4Address(self.dst).packed,
+                ipv4_packed(self.src),
+                ipv4_packed(self.dst),
             )
-            + self.options
+            + options
         )
 
     def computed_checksum(self) -> int:
@@ -107,9 +126,7 @@ class IPv4:
     @classmethod
     def decode(cls, data: bytes) -> IPv4:
         require(data, IPV4_HEADER_LEN, "ipv4", "header")
-        (vihl, tos, total, ident, frag, ttl, proto, checksum, src, dst) = struct.unpack_from(
-            "!BBHHHBBH4s4s", data
-        )
+        (vihl, tos, total, ident, frag, ttl, proto, checksum, src, dst) = _HEADER.unpack_from(data)
         if vihl >> 4 != 4:
             raise DecodeError("ipv4", 0, f"version is {vihl >> 4}, not 4")
         hlen = (vihl & 0x0F) * 4
@@ -120,8 +137,8 @@ class IPv4:
             raise DecodeError("ipv4", 2, f"total length {total} is below header length {hlen}")
         require(data, total, "ipv4", "datagram (total length field)")
         return cls(
-            src=str(ipaddress.IPv4Address(src)),
-            dst=str(ipaddress.IPv4Address(dst)),
+            src=ipv4_text(src),
+            dst=ipv4_text(dst),
             proto=proto,
             payload=bytes(data[hlen:total]),
             ttl=ttl,

@@ -7,10 +7,10 @@ after the payload length (Ethernet padding) are ignored on decode.
 
 from __future__ import annotations
 
-import ipaddress
 import struct
 from dataclasses import dataclass
 
+from .addresses import ipv6_packed, ipv6_text
 from .errors import DecodeError, require
 
 __all__ = ["IPV6_HEADER_LEN", "NH_ICMPV6", "NH_VRRP", "IPv6"]
@@ -45,8 +45,8 @@ class IPv6:
         first = (6 << 28) | (self.tclass << 20) | self.flow_label
         return (
             struct.pack("!IHBB", first, len(self.payload), self.next_header, self.hop_limit)
-            + ipaddress.IPv6Address(self.src).packed
-            + ipaddress.IPv6Address(self.dst).packed
+            + ipv6_packed(self.src)
+            + ipv6_packed(self.dst)
             + bytes(self.payload)
         )
 
@@ -58,8 +58,8 @@ class IPv6:
             raise DecodeError("ipv6", 0, f"version is {first >> 28}, not 6")
         require(data, IPV6_HEADER_LEN + plen, "ipv6", "payload (payload length field)")
         return cls(
-            src=str(ipaddress.IPv6Address(bytes(data[8:24]))),
-            dst=str(ipaddress.IPv6Address(bytes(data[24:40]))),
+            src=ipv6_text(bytes(data[8:24])),
+            dst=ipv6_text(bytes(data[24:40])),
             next_header=nh,
             payload=bytes(data[IPV6_HEADER_LEN : IPV6_HEADER_LEN + plen]),
             hop_limit=hlim,

@@ -9,6 +9,7 @@ ucarp's off-by-one-byte source address.
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 __all__ = [
     "BROADCAST",
@@ -28,6 +29,12 @@ ZERO = "00:00:00:00:00:00"
 
 def mac_to_bytes(mac: str) -> bytes:
     """Convert "02:00:00:00:00:11" (also accepts '-' separators, any case) to 6 bytes."""
+    if type(mac) is str:
+        return _mac_to_bytes_cached(mac)
+    return _mac_to_bytes(mac)
+
+
+def _mac_to_bytes(mac: str) -> bytes:
     parts = mac.replace("-", ":").split(":")
     if len(parts) != 6 or not all(1 <= len(p) <= 2 for p in parts):
         raise ValueError(f"not a MAC address: {mac!r}")
@@ -37,11 +44,15 @@ def mac_to_bytes(mac: str) -> bytes:
         raise ValueError(f"not a MAC address: {mac!r}") from None
 
 
+#: the few MACs of a run are converted for every frame: parse each spelling once
+_mac_to_bytes_cached = lru_cache(maxsize=4096)(_mac_to_bytes)
+
+
 def mac_from_bytes(b: bytes) -> str:
     """Convert 6 bytes to the canonical lowercase colon form."""
     if len(b) != 6:
         raise ValueError(f"a MAC address is 6 bytes, got {len(b)}")
-    return ":".join(f"{x:02x}" for x in b)
+    return bytes(b).hex(":")  # same text as ":".join(f"{x:02x}" ...), done in C
 
 
 def normalize_mac(mac: str) -> str:
@@ -71,6 +82,7 @@ def ucarp_mac(vhid: int) -> str:
     return f"00:00:5e:00:00:{_id_byte(vhid, 'vhid'):02x}"
 
 
+@lru_cache(maxsize=1024, typed=True)  # a pure function of a few group addresses
 def multicast_mac(ip: str) -> str:
     """Ethernet group address for an IP multicast group (RFC 1112 / RFC 2464 mapping).
 

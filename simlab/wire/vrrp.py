@@ -20,7 +20,9 @@ from __future__ import annotations
 import ipaddress
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 
+from .addresses import ip_version, ipv4_text, ipv6_text
 from .checksum import internet_checksum, ipv4_pseudo_header, ipv6_pseudo_header
 from .errors import DecodeError, require
 
@@ -61,8 +63,26 @@ def auth_pass_text(auth_data: bytes) -> str:
     return auth_data.split(b"\x00", 1)[0].decode("utf-8", errors="backslashreplace")
 
 
+def _parse_addresses(addresses: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[bytes, ...]]:
+    """(versions, packed bytes) of the addresses, in order; ValueError for a bad one."""
+    addrs = [ipaddress.ip_address(a) for a in addresses]
+    return tuple(a.version for a in addrs), tuple(a.packed for a in addrs)
+
+
+#: an instance sends the same address list with every advert: parse it once
+_parse_addresses_cached = lru_cache(maxsize=256)(_parse_addresses)
+
+
+def _addresses(addresses: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[bytes, ...]]:
+    addresses = tuple(addresses)
+    try:
+        return _parse_addresses_cached(addresses)
+    except TypeError:  # unhashable items: let ipaddress say what is wrong with them
+        return _parse_addresses(addresses)
+
+
 def _family(addresses: tuple[str, ...]) -> int:
-    versions = {ipaddress.ip_address(a).version for a in addresses}
+    versions = set(_addresses(addresses)[0])
     if len(versions) > 1:
         raise ValueError("a VRRP advert carries addresses of one family only")
     return versions.pop() if versions else 4
@@ -111,11 +131,11 @@ class VrrpAdvert:
     def _body(self, checksum: int) -> bytes:
         if self.version not in (2, 3):
             raise ValueError(f"VRRP version must be 2 or 3, got {self.version}")
-        addrs = [ipaddress.ip_address(a) for a in self.addresses]
+        versions, addrs = _addresses(self.addresses)
         if len(addrs) > 255:
             raise ValueError("at most 255 addresses fit in a VRRP advert")
         family = self.family
-        if any(a.version != family for a in addrs):
+        if any(v != family for v in versions):
             raise ValueError(f"VRRPv{self.version} advert mixes address families")
         limits = [
             ("type", self.type, 0xF),
@@ -142,7 +162,7 @@ class VrrpAdvert:
                 self.advert_int,
                 checksum,
             )
-            return head + b"".join(a.packed for a in addrs) + bytes(self.auth_data)
+            return head + b"".join(addrs) + bytes(self.auth_data)
         head = struct.pack(
             "!BBBBHH",
             0x30 | self.type,
@@ -152,7 +172,7 @@ class VrrpAdvert:
             (self.reserved << 12) | self.advert_int,
             checksum,
         )
-        return head + b"".join(a.packed for a in addrs)
+        return head + b"".join(addrs)
 
     def compute_checksum(
         self,
@@ -204,10 +224,7 @@ class VrrpAdvert:
         if version == 2:
             need = 16 + 4 * count
             require(data, need, "vrrp", f"VRRPv2 advert with {count} addresses")
-            addrs = tuple(
-                str(ipaddress.IPv4Address(bytes(data[8 + 4 * i : 12 + 4 * i])))
-                for i in range(count)
-            )
+            addrs = tuple(ipv4_text(bytes(data[8 + 4 * i : 12 + 4 * i])) for i in range(count))
             msg = bytes(data[:need])
             rule = "rfc3768" if internet_checksum(msg) == 0 else "bad"
             return cls(
@@ -225,16 +242,14 @@ class VrrpAdvert:
         if version != 3:
             raise DecodeError("vrrp", 0, f"version {version} is neither 2 nor 3")
         if src is not None:
-            ipv6 = ipaddress.ip_address(src).version == 6
+            ipv6 = ip_version(src) == 6
         else:
             ipv6 = count > 0 and len(data) == 8 + 16 * count
         width = 16 if ipv6 else 4
         need = 8 + width * count
         require(data, need, "vrrp", f"VRRPv3 advert with {count} IPv{6 if ipv6 else 4} addresses")
-        addrs = tuple(
-            str(ipaddress.ip_address(bytes(data[8 + width * i : 8 + width * (i + 1)])))
-            for i in range(count)
-        )
+        text = ipv6_text if ipv6 else ipv4_text
+        addrs = tuple(text(bytes(data[8 + width * i : 8 + width * (i + 1)])) for i in range(count))
         msg = bytes(data[:need])
         rule: str | None
         if ipv6:
