@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+from dataclasses import replace
 
 from simlab.core.actions import (
     Action,
@@ -30,6 +31,7 @@ from simlab.core.carp_config import CARP_MAXSKEW, CarpConfig
 from simlab.core.interface import Interface
 from simlab.core.machine import ProtocolMachine
 from simlab.core.timing import NS_PER_S, carp_advert_interval, carp_master_down, carp_skew
+from simlab.wire.addresses import ipv4_packed
 from simlab.wire.carp import CARP_LEN, CarpAdvert, carp_hmac
 from simlab.wire.checksum import internet_checksum
 from simlab.wire.errors import DecodeError
@@ -45,6 +47,7 @@ from simlab.wire.frames import (
 from simlab.wire.ipv4 import IPv4
 from simlab.wire.ipv6 import IPv6
 from simlab.wire.mac import ZERO, ucarp_mac, virtual_mac
+from simlab.wire.templates import Ipv4Template, carp_body
 
 __all__ = ["CarpConfig", "CarpVhid"]
 
@@ -115,6 +118,7 @@ class CarpVhid(ProtocolMachine):
         self._counter = 0
         self._cookie: int | None = None  # OpenBSD replay cookie, drawn once
         self._delayed_arp = -1  # OpenBSD/ucarp: GARP again two adverts after becoming MASTER
+        self._v4_template: tuple[tuple, Ipv4Template, bytes] | None = None  # see _v4_advert
         self._vmac = virtual_mac(config.vhid)
         addrs = config.addresses
         self._v4 = tuple(a for a in addrs if ipaddress.ip_address(a).version == 4)
@@ -531,8 +535,8 @@ class CarpVhid(ProtocolMachine):
         ours = _sort_key_time(self._advbase, self._advskew)
         theirs = _sort_key_time(ch.advbase, ch.advskew)
         # ucarp compares struct in_addr.s_addr as a host integer: little-endian on x86
-        their_ip = int.from_bytes(ipaddress.IPv4Address(ip.src).packed, "little")
-        our_ip = int.from_bytes(ipaddress.IPv4Address(self._src_ip_v4()).packed, "little")
+        their_ip = int.from_bytes(ipv4_packed(ip.src), "little")
+        our_ip = int.from_bytes(ipv4_packed(self._src_ip_v4()), "little")
         if self._state == MASTER:
             if ours > theirs or (ours == theirs and their_ip < our_ip):
                 out.extend(self._send_advert(now))  # so the new master surely reasserts
@@ -741,15 +745,7 @@ class CarpVhid(ProtocolMachine):
                 v6_tos = tos if self._flavour == "freebsd" else 0
                 frame = carp_frame(advert, src_mac=src_mac, src_ip=src_ip, tos=v6_tos, ttl=255)
             else:
-                frame = carp_frame(
-                    advert,
-                    src_mac=src_mac,
-                    src_ip=self._src_ip_v4(),
-                    tos=tos,
-                    df=True,
-                    ident=ident,
-                    ttl=255,
-                )
+                frame = self._v4_advert(advert, src_mac, tos, ident)
             out.append(SendFrame(frame, "advert"))
         if self._flavour != "freebsd":
             if self._delayed_arp > 0:
@@ -761,6 +757,18 @@ class CarpVhid(ProtocolMachine):
         if not bow_out:
             self._ad_deadline = now + self.advert_interval_ns
         return out
+
+    def _v4_advert(self, advert: CarpAdvert, src_mac: str, tos: int, ident: int) -> bytes:
+        """``carp_frame(advert, ...)`` for IPv4, from a template kept per envelope and timers:
+        from one advert to the next only the IP id, the counter and the HMAC change."""
+        src_ip = self._src_ip_v4()
+        key = (src_mac, src_ip, tos, advert.vhid, advert.advskew, advert.advbase, advert.demote)
+        cached = self._v4_template
+        if cached is None or cached[0] != key:
+            blank = replace(advert, counter=0, md=bytes(20))
+            frame = carp_frame(blank, src_mac=src_mac, src_ip=src_ip, tos=tos, df=True, ttl=255)
+            cached = self._v4_template = (key, Ipv4Template(frame), blank.encode())
+        return cached[1].with_id(ident, carp_body(cached[2], advert.counter, advert.md))
 
     def _garps(self) -> list[Action]:
         """Gratuitous ARP per IPv4 VIP: FreeBSD/OpenBSD ``arprequest`` (sender = VMAC, target MAC

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from ipaddress import IPv4Address, IPv6Address, ip_address
+from ipaddress import IPv4Address, IPv6Address
 
 from simlab.core.actions import (
     Action,
@@ -45,11 +45,13 @@ from simlab.core.interface import Interface
 from simlab.core.machine import ProtocolMachine
 from simlab.core.timing import NS_PER_CS, vrrp_skew_time
 from simlab.core.vrrp_config import VrrpConfig
+from simlab.wire.addresses import ip_object
 from simlab.wire.errors import DecodeError
 from simlab.wire.frames import garp_frame, parse_frame, unsolicited_na_frame, vrrp_frame
 from simlab.wire.ipv4 import IPv4
 from simlab.wire.ipv6 import IPv6
 from simlab.wire.mac import BROADCAST, virtual_mac
+from simlab.wire.templates import Ipv4Template
 from simlab.wire.vrrp import VrrpAdvert, auth_pass_bytes
 
 __all__ = ["VrrpConfig", "VrrpRouter"]
@@ -101,6 +103,7 @@ class VrrpRouter(ProtocolMachine):
         self._running = False  # between start() and shutdown()
         self._link_up = True
         self._ip_id = 0  # keepalived: IP ID 1 on the first advert, +1 per advert
+        self._advert_template: tuple[tuple, Ipv4Template | None, bytes] | None = None
         self._reset_timers()
 
     # ------------------------------------------------------------------ public properties
@@ -400,7 +403,7 @@ class VrrpRouter(ProtocolMachine):
         advert = parsed.payload
         if not isinstance(advert, VrrpAdvert) or advert.vrid != self.config.vrid:
             return None  # other protocol (CARP) or another virtual router: silently ignored
-        src = ip_address(ip.src)
+        src = ip_object(ip.src)
         if src == self._own_ip:
             return None  # our own advert looped back
         cfg = self.config
@@ -462,9 +465,9 @@ class VrrpRouter(ProtocolMachine):
         got = set()
         for text in advert.addresses:
             with contextlib.suppress(ValueError):
-                got.add(ip_address(text))
+                got.add(ip_object(text))
         for vip in self._vips:
-            if ip_address(vip) not in got:
+            if ip_object(vip) not in got:
                 self._log(
                     out,
                     f"ip address associated with VRID {self.config.vrid} "
@@ -659,29 +662,52 @@ class VrrpRouter(ProtocolMachine):
         """An ADVERTISEMENT as keepalived builds it (vrrp.c vrrp_build_pkt)."""
         cfg = self.config
         advert_int = self._adver_int_cs // 100 if cfg.version == 2 else self._adver_int_cs
-        advert = VrrpAdvert(
-            version=cfg.version,
-            vrid=cfg.vrid,
-            priority=priority,
-            addresses=self._vips,
-            advert_int=advert_int,
-            auth_type=cfg.auth_type_code if cfg.version == 2 else 0,
-            auth_data=self._auth_data if cfg.version == 2 else bytes(8),
-        )
         ident = 0
         if not self._ipv6:
             self._ip_id = (self._ip_id + 1) & 0xFFFF
             ident = self._ip_id
-        frame = vrrp_frame(
-            advert,
-            src_mac=self._mac,
-            src_ip=str(self._own_ip),
-            tos=ADVERT_TOS,
-            ident=ident,
-            ttl=VRRP_TTL,
-            v3_ipv4_pseudo_header=cfg.v3_ipv4_pseudo_header,
+        # the same advert goes out every interval: build it once per (priority, interval) and
+        # from then on only patch the IP id (simlab.wire.templates); the key holds every input
+        key = (
+            priority,
+            advert_int,
+            cfg.version,
+            cfg.vrid,
+            cfg.auth_type_code,
+            cfg.v3_ipv4_pseudo_header,
+            self._vips,
+            self._auth_data,
+            self._mac,
+            self._own_ip,
         )
-        return SendFrame(frame, "advert")
+        cached = self._advert_template
+        if cached is None or cached[0] != key:
+            advert = VrrpAdvert(
+                version=cfg.version,
+                vrid=cfg.vrid,
+                priority=priority,
+                addresses=self._vips,
+                advert_int=advert_int,
+                auth_type=cfg.auth_type_code if cfg.version == 2 else 0,
+                auth_data=self._auth_data if cfg.version == 2 else bytes(8),
+            )
+            frame = vrrp_frame(
+                advert,
+                src_mac=self._mac,
+                src_ip=str(self._own_ip),
+                tos=ADVERT_TOS,
+                ident=0,
+                ttl=VRRP_TTL,
+                v3_ipv4_pseudo_header=cfg.v3_ipv4_pseudo_header,
+            )
+            cached = self._advert_template = (
+                key,
+                None if self._ipv6 else Ipv4Template(frame),
+                frame,
+            )
+        if cached[1] is None:
+            return SendFrame(cached[2], "advert")  # IPv6: no IP id, the very same frame
+        return SendFrame(cached[1].with_id(ident), "advert")
 
     def _link_update_frames(self, out: list[Action]) -> list[SendFrame]:
         """keepalived vrrp_send_link_update: garp_master_repeat rounds of one gratuitous ARP

@@ -70,15 +70,35 @@ def checksum(data: bytes) -> int:
     return ~s & 0xFFFF
 
 
+def _fold(total: int) -> int:
+    """The checksum field for a message whose 16-bit words (or any split of it into whole
+    words, summed) add up to ``total``; ``total`` is 0 only for an all-zero message. Same rule
+    as :func:`checksum`, whose number is congruent to that sum modulo 0xFFFF."""
+    s = total % 0xFFFF
+    if s == 0 and total:
+        s = 0xFFFF
+    return ~s & 0xFFFF
+
+
 def ipv4_packet(
     src: bytes, dst: bytes, proto: int, payload: bytes, *, ident: int, ttl: int = 64, df=True
 ) -> bytes:
     """An IPv4 header (no options, TOS 0) with its checksum, followed by ``payload``."""
-    head = _IP_HDR.pack(
-        0x45, 0, 20 + len(payload), ident & 0xFFFF, 0x4000 if df else 0, ttl, proto, 0, src, dst
+    total = 20 + len(payload)
+    ident &= 0xFFFF
+    flags = 0x4000 if df else 0
+    # the header's words summed from its fields (no second pack): 0x4500, length, id, flags,
+    # ttl/proto, and the addresses (a 4-byte address is congruent to its two words' sum)
+    c = _fold(
+        0x4500
+        + total
+        + ident
+        + flags
+        + (ttl << 8 | proto)
+        + int.from_bytes(src, "big")
+        + int.from_bytes(dst, "big")
     )
-    c = checksum(head)
-    return head[:10] + bytes((c >> 8, c & 0xFF)) + head[12:] + payload
+    return _IP_HDR.pack(0x45, 0, total, ident, flags, ttl, proto, c, src, dst) + payload
 
 
 def arp_packet(op: int, sha: bytes, spa: bytes, tha: bytes, tpa: bytes) -> bytes:
@@ -99,9 +119,11 @@ def parse_arp(frame: bytes) -> tuple[int, bytes, bytes, bytes, bytes] | None:
 
 def icmp_echo(ident: int, seq: int, data: bytes, *, reply: bool = False) -> bytes:
     """An ICMPv4 echo request (or reply) message with its checksum."""
-    msg = _ICMP_ECHO.pack(0 if reply else 8, 0, 0, ident, seq) + data
-    c = checksum(msg)
-    return msg[:2] + bytes((c >> 8, c & 0xFF)) + msg[4:]
+    kind = 0 if reply else 8
+    # words: type/code, (checksum 0), id, sequence, then the data from an even offset
+    padded = data + b"\x00" if len(data) & 1 else data
+    c = _fold((kind << 8) + ident + seq + int.from_bytes(padded, "big"))
+    return _ICMP_ECHO.pack(kind, 0, c, ident, seq) + data
 
 
 def ping_data(now_ns: int) -> bytes:
@@ -114,9 +136,9 @@ def ping_data(now_ns: int) -> bytes:
 def echo_reply_from_request(ip_packet: bytes) -> bytes:
     """The ICMP message answering the echo request in ``ip_packet`` (IHL 5): same id, sequence
     and data, type 0, checksum recomputed."""
-    msg = b"\x00\x00\x00\x00" + ip_packet[24:]
-    c = checksum(msg)
-    return b"\x00\x00" + bytes((c >> 8, c & 0xFF)) + msg[4:]
+    rest = ip_packet[24:]  # id, sequence, data: the message after type, code and checksum
+    c = _fold(int.from_bytes(rest + b"\x00" if len(rest) & 1 else rest, "big"))
+    return b"\x00\x00" + c.to_bytes(2, "big") + rest
 
 
 def tcp_segment(

@@ -29,7 +29,7 @@ import random
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from heapq import heappop
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -198,15 +198,19 @@ class World:
             self.call_at(t_ns, lambda: action(*args, **kwargs))
 
     # ------------------------------------------------------------------ scheduling (internal)
+    # These push onto SimPy's heap what ``env.schedule(event, NORMAL, delay)`` pushes (time,
+    # priority, next event id, event), without the method call: they run for every frame.
     def call_at(self, t: int, fn: Callable[..., Any], *args: Any) -> None:
         """Schedule ``fn(*args)`` at absolute time ``t`` (clamped to now)."""
-        delay = t - self.env._now
-        self.env.schedule(_Call(self, fn, args), NORMAL, delay if delay > 0 else 0)
+        env = self.env
+        now = env._now
+        heappush(env._queue, (t if t > now else now, NORMAL, next(env._eid), _Call(self, fn, args)))
         self.events_scheduled += 1
 
     def call_later(self, delay: int, fn: Callable[..., Any], *args: Any) -> None:
         """Schedule ``fn(*args)`` ``delay`` ns from now."""
-        self.env.schedule(_Call(self, fn, args), NORMAL, delay)
+        env = self.env
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), _Call(self, fn, args)))
         self.events_scheduled += 1
 
     def soon(self, fn: Callable[..., Any], *args: Any) -> None:

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 __all__ = [
     "ip_is_multicast",
+    "ip_object",
     "ip_version",
     "ipv4_packed",
     "ipv4_text",
@@ -58,3 +59,9 @@ def ip_is_multicast(address: object) -> bool:
 def ipv6_text(raw: bytes) -> str:
     """``str(ipaddress.IPv6Address(raw))`` for 16 packed bytes."""
     return str(ipaddress.IPv6Address(raw))
+
+
+@lru_cache(maxsize=_SIZE, typed=True)
+def ip_object(address: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """``ipaddress.ip_address(address)``, shared: the objects are immutable values."""
+    return ipaddress.ip_address(address)  # type: ignore[arg-type]

@@ -21,13 +21,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simlab.sim import S, World, seed_pair
+from simlab.sim import S, World, packets, seed_pair
 from simlab.sim.packets import checksum as stack_checksum
 from simlab.wire import addresses
 from simlab.wire.carp import CarpAdvert, carp_hmac, carp_hmac_key
 from simlab.wire.checksum import internet_checksum, ipv4_pseudo_header
+from simlab.wire.frames import carp_frame, vrrp_frame
 from simlab.wire.ipv4 import IPv4
 from simlab.wire.mac import mac_from_bytes, mac_to_bytes, multicast_mac
+from simlab.wire.templates import Ipv4Template, carp_body
 from simlab.wire.vrrp import VrrpAdvert
 
 # ----------------------------------------------------------------------------- references
@@ -227,6 +229,126 @@ def test_vrrp_address_errors_are_unchanged():
     with pytest.raises(ValueError, match="one family only"):
         VrrpAdvert(3, 1, 100, ("192.0.2.1", "2001:db8::1"), 1).encode(src="::1", dst="ff02::12")
     assert VrrpAdvert(2, 1, 100, ["192.0.2.1"], 1).encode()  # a list is accepted as before
+
+
+# ----------------------------------------------------------------------------- templates
+
+macs = st.binary(min_size=6, max_size=6).map(lambda b: b.hex(":"))
+
+
+@given(
+    macs,
+    ipv4s,
+    st.sampled_from([0xE0, 0x10]),
+    st.integers(0, 255),
+    st.integers(0, 255),
+    st.integers(1, 255),
+    st.integers(0, 255),
+    st.integers(0, 0xFFFF),
+    st.integers(0, 2**64 - 1),
+    st.binary(min_size=20, max_size=20),
+)
+def test_a_carp_template_gives_the_general_builders_frame(
+    mac, src, tos, vhid, skew, base, demote, ident, counter, md
+):
+    def advert(counter: int, md: bytes) -> CarpAdvert:
+        return CarpAdvert(
+            vhid=vhid, advskew=skew, advbase=base, counter=counter, md=md, demote=demote
+        )
+
+    def general(ident: int, counter: int, md: bytes) -> bytes:
+        return carp_frame(advert(counter, md), src_mac=mac, src_ip=src, tos=tos, ident=ident)
+
+    template = Ipv4Template(general(0, 0, bytes(20)))
+    body = carp_body(advert(0, bytes(20)).encode(), counter, md)
+    assert body == advert(counter, md).encode()
+    assert template.with_id(ident, body) == general(ident, counter, md)
+
+
+@given(
+    macs,
+    ipv4s,
+    st.sampled_from([2, 3]),
+    st.integers(0, 255),
+    st.lists(ipv4s, min_size=1, max_size=4),
+    st.integers(0, 0xFFFF),
+    st.booleans(),
+)
+def test_a_vrrp_template_gives_the_general_builders_frame(
+    mac, src, version, prio, addrs, ident, pseudo
+):
+    advert = VrrpAdvert(version, 51, prio, tuple(addrs), 1 if version == 2 else 100)
+
+    def general(ident: int) -> bytes:
+        return vrrp_frame(
+            advert, src_mac=mac, src_ip=src, ident=ident, v3_ipv4_pseudo_header=pseudo
+        )
+
+    assert Ipv4Template(general(0)).with_id(ident) == general(ident)
+
+
+def test_templates_refuse_what_they_cannot_patch():
+    v6 = vrrp_frame(
+        VrrpAdvert(3, 1, 100, ("2001:db8::1",), 100), src_mac="02:00:00:00:00:01", src_ip="fe80::1"
+    )
+    with pytest.raises(ValueError):
+        Ipv4Template(v6)
+    v4 = vrrp_frame(
+        VrrpAdvert(2, 1, 100, ("192.0.2.1",), 1), src_mac="02:00:00:00:00:01", src_ip="192.0.2.2"
+    )
+    with pytest.raises(ValueError, match="keeps its length"):
+        Ipv4Template(v4).with_id(1, b"short")
+    with pytest.raises(ValueError, match="ident out of range"):
+        Ipv4Template(v4).with_id(65536)
+
+
+# ----------------------------------------------------------------------------- the stack's packets
+
+
+def _with_checksum(msg: bytes, at: int) -> bytes:
+    c = rfc1071(msg)
+    return msg[:at] + c.to_bytes(2, "big") + msg[at + 2 :]
+
+
+@given(
+    st.binary(min_size=4, max_size=4),
+    st.binary(min_size=4, max_size=4),
+    st.integers(0, 255),
+    st.binary(max_size=80),
+    st.integers(0, 2**17),
+    st.integers(0, 255),
+    st.booleans(),
+)
+def test_stack_ipv4_packets_have_the_rfc1071_checksum(src, dst, proto, payload, ident, ttl, df):
+    head = struct.pack(
+        "!BBHHHBBH4s4s",
+        0x45,
+        0,
+        20 + len(payload),
+        ident & 0xFFFF,
+        0x4000 if df else 0,
+        ttl,
+        proto,
+        0,
+        src,
+        dst,
+    )
+    want = _with_checksum(head, 10) + payload
+    assert packets.ipv4_packet(src, dst, proto, payload, ident=ident, ttl=ttl, df=df) == want
+
+
+@given(st.integers(0, 0xFFFF), st.integers(0, 0xFFFF), st.binary(max_size=70), st.booleans())
+def test_stack_icmp_echo_and_its_reply_have_the_rfc1071_checksum(ident, seq, data, reply):
+    msg = struct.pack("!BBHHH", 0 if reply else 8, 0, 0, ident, seq) + data
+    assert packets.icmp_echo(ident, seq, data, reply=reply) == _with_checksum(msg, 2)
+    request = bytes(20) + packets.icmp_echo(ident, seq, data)
+    answer = b"\x00\x00\x00\x00" + request[24:]
+    assert packets.echo_reply_from_request(request) == _with_checksum(answer, 2)
+
+
+def test_an_all_zero_echo_reply_gets_the_all_ones_checksum():
+    assert packets.echo_reply_from_request(bytes(28))[2:4] == b"\xff\xff"
+    assert packets.icmp_echo(0, 0, bytes(6), reply=True)[2:4] == b"\xff\xff"
 
 
 # ----------------------------------------------------------------------------- the world
