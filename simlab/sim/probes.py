@@ -90,7 +90,8 @@ class _Prober:
         if self.stopped:
             return
         now = self.world.env._now
-        if self._pending:
+        pending = self._pending
+        if pending and pending[0][0] + self.timeout_ns <= now:  # expire()'s own first test
             self.expire(now)
         if self.client.booted:
             self.seq += 1
@@ -145,8 +146,9 @@ class _Prober:
             return  # too late: expire() records it as a timeout
         del self.outstanding[key]
         self.answered += 1
-        responder = self.world._responders.pop(responder_key, None)
-        self.world._probe(
+        world = self.world
+        responder = world._responders.pop(responder_key, None)
+        world.trace.add(  # World._probe, one call less
             Probe(
                 entry[0], self.client.name, self.target, entry[1], self.kind, True, rtt, responder
             )
