@@ -10,6 +10,8 @@
   ~3.4 s outage although the daemon "survived" (the peer holds the VIP meanwhile only if its own
   down timer runs out first, which depends on the advert phase); SIGKILL of the *parent* makes
   the child exit the orderly way (priority 0, VIP removed), so only killing both is a crash.
+* SIGKILL alone (the host stays up) moves the VIP but leaves it behind on the dead daemon's host
+  (keepalived, ucarp and simlab alike): two hosts answer ARP for it, clients see no outage.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from simlab.host.interop import (
     start_simlab_vrrp,
     start_ucarp,
 )
+from simlab.host.netns import VIP as VIP_ADDR
 from simlab.host.netns import Proc, SeedLab, netns_unavailable_reason
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
@@ -163,3 +166,42 @@ def test_keepalived_sigkill_of_parent_child_leaves_gracefully(lab: SeedLab) -> N
     assert time.monotonic() - t0 < 1.5, "a priority-0 handover (Skew_Time 0.61 s)"
     assert "(VI_1) sent 0 priority" in x.output(), logs(x)
     assert "Backup received priority 0 advertisement" in y.output()[before:], logs(y)
+
+
+# --------------------------------------------------------------------------- SIGKILL alone
+KILLED = {
+    "simlab-vrrp": lambda lab: start_simlab_vrrp(lab, X, priority=150, auth_pass=PASSWORD),
+    "keepalived": lambda lab: start_keepalived(
+        lab, X, keepalived_conf(X, priority=150, auth_pass=PASSWORD)
+    ),
+    "ucarp": lambda lab: start_ucarp(lab, X, advskew=0, preempt=True),
+}
+
+
+@pytest.mark.parametrize("master", KILLED, ids=list(KILLED))
+def test_sigkill_alone_moves_the_vip_and_leaves_it_behind(lab: SeedLab, master: str) -> None:
+    """SIGKILL of the master's daemon (every process of it), its host still up: the backup takes
+    the VIP, but the dead daemon's VIP stays configured, so its kernel keeps answering and two
+    hosts now answer ARP for the VIP. The client sees (almost) no outage."""
+    if master in ("keepalived", "ucarp"):
+        needs(master)
+    if master == "ucarp":
+        y = start_simlab_carp(lab, Y, advskew=100, preempt=True, flavour="ucarp")
+    else:
+        y = start_simlab_vrrp(lab, Y, priority=100, auth_pass=PASSWORD)
+    x = KILLED[master](lab)
+    assert lab.wait_until(lambda: lab.holders() == [X], 8), (lab.holders(), logs(x, y))
+    probe = lab.start_probe()
+    time.sleep(1)
+    t0 = time.monotonic_ns()
+    x.kill_all()
+    assert lab.wait_until(lambda: lab.holds(Y), 6), (lab.holders(), logs(x, y))
+    assert lab.holders() == [X, Y], "the killed daemon's VIP is left behind"
+    time.sleep(1)
+    result = probe.stop()
+    print(f"{master}: longest outage after the kill {result.outage_after(t0):.3f} s")
+    assert result.outage_after(t0) <= 0.3, result.outages
+    arp = lab.exec("client", ["arping", "-c", "2", "-w", "3", "-i", "eth0", VIP_ADDR])
+    macs = {m for m in ("02:00:00:00:00:11", "02:00:00:00:00:12") if m in arp.stdout.lower()}
+    print(arp.stdout)
+    assert len(macs) == 2, f"both hosts answer ARP for the VIP\n{arp.stdout}{arp.stderr}"
