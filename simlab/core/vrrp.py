@@ -75,9 +75,16 @@ class VrrpRouter(ProtocolMachine):
     ``ArmTimer``/``CancelTimer`` when it changed.
     """
 
-    def __init__(self, config: VrrpConfig, iface: Interface) -> None:
+    def __init__(
+        self, config: VrrpConfig, iface: Interface, *, vip_iface: Interface | None = None
+    ) -> None:
+        """``iface`` carries the adverts; ``vip_iface`` is the device the VIPs live on when it
+        is another one (keepalived's ``virtual_ipaddress { ... dev eth0 }`` with
+        ``interface eth1``): the addresses are added there and announced from its MAC, as
+        keepalived does, and the driver sends the gratuitous ARPs on it."""
         self.config = config
         self.iface = iface
+        self.vip_iface = vip_iface or iface
         self._ipv6 = config.family == 6
         if self._ipv6:
             if iface.ip6_ll is None:
@@ -90,6 +97,8 @@ class VrrpRouter(ProtocolMachine):
         # keepalived sends from the NIC's own MAC unless use_vmac puts the instance on a macvlan
         # carrying the virtual MAC 00:00:5e:00:01:VRID (00:00:5e:00:02:VRID for IPv6).
         self._mac = virtual_mac(config.vrid, ipv6=self._ipv6) if config.use_vmac else iface.mac
+        # The MAC the VIPs are answered and announced with: the VIP device's own, or the VMAC.
+        self._vip_mac = self._mac if config.use_vmac else self.vip_iface.mac
         self._vips = config.vip_addresses
         self._auth_data = auth_pass_bytes(config.auth_pass) if config.auth_type else bytes(8)
 
@@ -296,7 +305,7 @@ class VrrpRouter(ProtocolMachine):
         self._log(out, "setting VIPs.", detail=True)
         garps = self._link_update_frames(out)
         for vip in self.config.vips:
-            out.append(AddAddress(self.iface.name, vip, self._mac))
+            out.append(AddAddress(self.vip_iface.name, vip, self._vip_mac))
         out.append(self._advert(self._priority))
         out.extend(garps)
         self._down_at = None
@@ -330,7 +339,7 @@ class VrrpRouter(ProtocolMachine):
             self._log(out, "sent 0 priority", detail=True)
         self._log(out, "removing VIPs.", detail=True)
         for vip in self.config.vips:
-            out.append(RemoveAddress(self.iface.name, vip))
+            out.append(RemoveAddress(self.vip_iface.name, vip))
         if send_prio0:
             out.append(self._advert(PRIO_STOP))
         self._adver_at = None
@@ -715,7 +724,9 @@ class VrrpRouter(ProtocolMachine):
         so the caller can place them after the advert."""
         what = "Unsolicited Neighbour Adverts" if self._ipv6 else "gratuitous ARPs"
         for vip in self._vips:
-            self._log(out, f"Sending/queueing {what} on {self.iface.name} for {vip}", detail=True)
+            self._log(
+                out, f"Sending/queueing {what} on {self.vip_iface.name} for {vip}", detail=True
+            )
         return self._garp_burst(out, repeat=self.config.garp_master_repeat)
 
     def _garp_burst(self, out: list[Action], *, repeat: int) -> list[SendFrame]:
@@ -725,23 +736,31 @@ class VrrpRouter(ProtocolMachine):
                 if self._ipv6:
                     self._log(
                         out,
-                        f"Sending unsolicited Neighbour Advert on {self.iface.name} for {vip}",
+                        f"Sending unsolicited Neighbour Advert on {self.vip_iface.name} for {vip}",
                         detail=True,
                         bare=True,
                     )
                     frame = unsolicited_na_frame(
-                        src_mac=self._mac, src_ip=vip, target=vip, tll_mac=self._mac, router=True
+                        src_mac=self._vip_mac,
+                        src_ip=vip,
+                        target=vip,
+                        tll_mac=self._vip_mac,
+                        router=True,
                     )
                     frames.append(SendFrame(frame, "unsolicited-na"))
                 else:
                     self._log(
                         out,
-                        f"Sending gratuitous ARP on {self.iface.name} for {vip}",
+                        f"Sending gratuitous ARP on {self.vip_iface.name} for {vip}",
                         detail=True,
                         bare=True,
                     )
                     frame = garp_frame(
-                        mac=self._mac, ip=vip, src_mac=self._mac, target_mac=BROADCAST, op=1
+                        mac=self._vip_mac,
+                        ip=vip,
+                        src_mac=self._vip_mac,
+                        target_mac=BROADCAST,
+                        op=1,
                     )
                     frames.append(SendFrame(frame, "garp"))
         return frames

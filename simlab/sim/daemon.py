@@ -101,7 +101,13 @@ class Daemon:
         iface = Interface(nic.name, nic.mac, nic.ip_text, nic.ip6_ll)
         cfg = self.config
         if isinstance(cfg, VrrpConfig):
-            return VrrpRouter(cfg, iface)
+            # VIPs on another NIC are announced from that NIC's MAC; on a NOARP device
+            # (dummy0) Linux answers for them through the instance's NIC, so its MAC stays.
+            target = self._garp_nic
+            vip_iface = None
+            if self.vip_iface is not None and target is not None and target is not nic:
+                vip_iface = Interface(target.name, target.mac, target.ip_text, target.ip6_ll)
+            return VrrpRouter(cfg, iface, vip_iface=vip_iface)
         if cfg.flavour == "freebsd":
             sysctls = self.host.sysctls
             cfg = dataclasses.replace(
