@@ -270,6 +270,84 @@ Event = Annotated[
 ]
 
 
+# --- failure models (for `simlab estimate`) -------------------------------------------------
+Hours = Annotated[float, Field(gt=0)]
+
+
+class DistributionSpec(_Strict):
+    """A time (to failure or to repair) in hours: ``exponential`` (``mean``), ``weibull``
+    (``shape`` and ``mean`` or ``scale``), ``lognormal`` (``mean`` and ``sigma``, the standard
+    deviation of the log) or ``fixed`` (``mean`` is the value)."""
+
+    dist: Literal["exponential", "weibull", "lognormal", "fixed"] = Field(
+        description="the distribution's family"
+    )
+    mean: Hours | None = Field(None, description="mean, hours")
+    shape: float | None = Field(None, gt=0, description="Weibull shape k (1 = exponential)")
+    scale: Hours | None = Field(None, description="Weibull scale, hours (or give mean)")
+    sigma: float | None = Field(None, gt=0, description="lognormal: std. deviation of ln(t)")
+
+    @model_validator(mode="after")
+    def _parameters(self) -> DistributionSpec:
+        given = {k for k in ("mean", "shape", "scale", "sigma") if getattr(self, k) is not None}
+        need: dict[str, tuple[set[str], ...]] = {
+            "exponential": ({"mean"},),
+            "fixed": ({"mean"},),
+            "weibull": ({"shape", "mean"}, {"shape", "scale"}),
+            "lognormal": ({"mean", "sigma"},),
+        }
+        options = need[self.dist]
+        if given not in options:
+            wanted = " or ".join("+".join(sorted(o)) for o in options)
+            raise ValueError(
+                f"{self.dist} takes {wanted} (hours), got {', '.join(sorted(given)) or 'nothing'}"
+            )
+        return self
+
+
+class ComponentFailureSpec(_Strict):
+    """How a component fails and is repaired: ``mtbf``/``mttr`` in hours (exponential times),
+    or ``time_to_failure``/``time_to_repair`` as distributions."""
+
+    mtbf: Hours | None = Field(None, description="mean time between failures, hours")
+    mttr: Hours | None = Field(None, description="mean time to repair, hours")
+    time_to_failure: DistributionSpec | None = Field(None, description="instead of mtbf")
+    time_to_repair: DistributionSpec | None = Field(None, description="instead of mttr")
+
+    @model_validator(mode="after")
+    def _one_each(self) -> ComponentFailureSpec:
+        if (self.mtbf is None) == (self.time_to_failure is None):
+            raise ValueError("give exactly one of mtbf (hours) or time_to_failure")
+        if (self.mttr is None) == (self.time_to_repair is None):
+            raise ValueError("give exactly one of mttr (hours) or time_to_repair")
+        return self
+
+
+class PlannedRebootSpec(_Strict):
+    """A patch window: every ``every`` hours each server reboots in turn (the second
+    ``stagger`` hours after the first); the reboot keeps it down ``duration`` seconds."""
+
+    every: Hours = Field(description="hours between patch windows, e.g. 730 (monthly)")
+    offset: Annotated[float, Field(ge=0)] = Field(0.0, description="first window, hours")
+    stagger: Annotated[float, Field(ge=0)] = Field(
+        1.0, description="hours between the servers' reboots in one window"
+    )
+    duration: Seconds = Field(60.0, description="seconds a rebooting server is down")
+
+
+class FailuresSpec(_Strict):
+    """Failure models for the year-scale estimate (``simlab estimate``). A part left out uses
+    the built-in default (docs/designer-guide.md says which); ``null`` means it never fails."""
+
+    servers: ComponentFailureSpec | None = Field(None, description="every server")
+    hosts: dict[str, ComponentFailureSpec] = Field(
+        default_factory=dict, description="per server, overriding servers"
+    )
+    switches: ComponentFailureSpec | None = Field(None, description="every switch on the path")
+    routers: ComponentFailureSpec | None = Field(None, description="every router on the path")
+    planned_reboots: PlannedRebootSpec | None = Field(None, description="patch windows")
+
+
 class Scenario(_Strict):
     """One experiment: who is on the network, how they are configured, what happens when."""
 
@@ -285,6 +363,9 @@ class Scenario(_Strict):
     topology: Topology = Field(description="switches, routers, hosts, clients")
     probes: list[ProbeSpec] = Field(default_factory=list, description="what clients measure")
     events: list[Event] = Field(default_factory=list, description="the timeline of faults")
+    failures: FailuresSpec | None = Field(
+        None, description="failure models for `simlab estimate` (defaults when omitted)"
+    )
 
     # Where the scenario came from, so embedded configs can be blamed at their YAML lines.
     _path: str = PrivateAttr(default="scenario.yaml")
@@ -330,6 +411,10 @@ class Scenario(_Strict):
                 raise ValueError(f"event at {event.at} s names switch {switch!r}, not a switch")
             if event.at > self.until:
                 raise ValueError(f"event at {event.at} s is after until: {self.until} s")
+        if self.failures is not None:
+            for name in self.failures.hosts:
+                if name not in hosts:
+                    raise ValueError(f"failures.hosts names {name!r}; hosts: {', '.join(hosts)}")
         return self
 
 
