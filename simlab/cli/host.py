@@ -103,6 +103,25 @@ def _only_with_or_without(config: Path | None, what: str, given: dict[str, objec
             raise _die(f"missing {', '.join(missing)} (or give {what})")
 
 
+def _vip_device(devices: set[str], all_elsewhere: bool) -> str | None:
+    """keepalived's ``virtual_ipaddress { ... dev eth1 }`` on another NIC: that NIC when every
+    VIP is on it and it does ARP (the core then adds and announces them there, as keepalived
+    does); a NOARP device such as dummy0 stays a plain "add it there" mapping."""
+    from simlab.host.driver import IFF_NOARP, device_flags
+
+    if len(devices) != 1 or not all_elsewhere:
+        return None
+    (dev,) = devices
+    flags = device_flags(dev)
+    return dev if flags is not None and not flags & IFF_NOARP else None
+
+
+def _vip_iface(dev: str | None) -> object:
+    from simlab.host.driver import interface_info
+
+    return None if dev is None else interface_info(dev)[0]
+
+
 @host_app.command()
 def vrrp(
     iface: Annotated[
@@ -147,6 +166,7 @@ def vrrp(
              "--preempt-delay": preempt_delay, "--auth-pass": auth_pass,
              "--use-vmac": use_vmac}  # fmt: skip
     vip_devices: dict[str, str] = {}
+    vip_dev: str | None = None
     if config is not None:
         _only_with_or_without(config, "--config", given)
         from simlab.config.keepalived import read_keepalived_conf
@@ -161,6 +181,9 @@ def vrrp(
         vrrp_config = instance.config
         iface = iface or instance.interface
         vip_devices = {v: d for v, d in instance.vip_devices.items() if d != instance.interface}
+        vip_dev = _vip_device(set(vip_devices.values()), len(vip_devices) == len(vrrp_config.vips))
+        if vip_dev is not None:
+            vip_devices = {}  # the core adds them there itself (VrrpRouter vip_iface)
     else:
         required = {"--iface": iface, "--vrid": vrid, "--vip": vip or None}
         _only_with_or_without(None, "--config", required)
@@ -185,7 +208,7 @@ def vrrp(
     _serve(
         iface,
         list(vrrp_config.vips),
-        lambda info: VrrpRouter(vrrp_config, info),  # type: ignore[arg-type]
+        lambda info: VrrpRouter(vrrp_config, info, vip_iface=_vip_iface(vip_dev)),  # type: ignore[arg-type]
         duration=duration,
         detail=log_detail,
         use_syslog=use_syslog,

@@ -12,7 +12,10 @@ The driver is the I/O half of the sans-I/O design; every protocol decision stays
   Gratuitous ARPs and unsolicited NAs are frames from the core like any other.
 * **time**: ``time.monotonic_ns()``; one timer, the deadline the core last announced
   (``ArmTimer``/``CancelTimer``), waited for with ``selectors`` next to the sockets.
-* **addresses**: ``AddAddress``/``RemoveAddress`` through pyroute2 (``ip addr`` as fallback).
+* **addresses**: ``AddAddress``/``RemoveAddress`` through pyroute2 (``ip addr`` as fallback), on
+  the device the core names (keepalived's VIPs may live on another NIC than the adverts; its
+  gratuitous ARPs then leave from that NIC) or, for a NOARP device such as ``dummy0``, on the
+  device given in ``vip_devices``.
   When the core gives a MAC that is not the interface's own (CARP's VMAC, ``use_vmac``), the
   address goes on a macvlan carrying that MAC (``vrrp.<vrid>`` as keepalived names it,
   ``carp.<vhid>`` for CARP), created on demand and deleted at stop; while it exists the parent
@@ -58,13 +61,21 @@ from simlab.core.actions import (
 from simlab.core.interface import Interface
 from simlab.core.machine import ProtocolMachine
 
-__all__ = ["HostDriver", "HostError", "LogPrinter", "interface_info", "needs_privileges"]
+__all__ = [
+    "HostDriver",
+    "HostError",
+    "LogPrinter",
+    "device_flags",
+    "device_mac",
+    "interface_info",
+    "needs_privileges",
+]
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
 SO_ATTACH_FILTER = 26
 SIOCGIFFLAGS, SIOCGIFHWADDR = 0x8913, 0x8927
-IFF_UP, IFF_RUNNING = 0x1, 0x40
+IFF_UP, IFF_RUNNING, IFF_NOARP = 0x1, 0x40, 0x80
 RTMGRP_LINK = 0x1
 CAP_NET_ADMIN, CAP_NET_RAW = 12, 13
 LINK_RECHECK_NS = 1_000_000_000
@@ -109,6 +120,23 @@ def needs_privileges() -> bool:
     return os.geteuid() != 0
 
 
+def device_flags(name: str) -> int | None:
+    """``SIOCGIFFLAGS`` of ``name`` in this network namespace (None: no such device)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            raw = fcntl.ioctl(s, SIOCGIFFLAGS, struct.pack("16sH", name.encode(), 0))
+        except OSError:
+            return None
+    return struct.unpack("16sH", raw[:18])[1]
+
+
+def device_mac(name: str) -> str:
+    """The hardware address of ``name`` in this network namespace."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        raw = fcntl.ioctl(s, SIOCGIFHWADDR, struct.pack("16s16x", name.encode()))
+    return ":".join(f"{b:02x}" for b in raw[18:24])
+
+
 def interface_info(name: str, exclude: tuple[str, ...] = ()) -> tuple[Interface, int]:
     """The core's :class:`Interface` for ``name`` (MAC, primary IPv4, IPv6 link-local) and its
     index. ``exclude``: addresses not to take as the primary one (the instance's own VIPs)."""
@@ -116,9 +144,7 @@ def interface_info(name: str, exclude: tuple[str, ...] = ()) -> tuple[Interface,
     if name not in names:
         raise HostError(f"no interface {name!r} (available: {', '.join(names)})")
     index = socket.if_nametoindex(name)
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # this namespace's view
-        raw = fcntl.ioctl(s, SIOCGIFHWADDR, struct.pack("16s16x", name.encode()))
-    mac = ":".join(f"{b:02x}" for b in raw[18:24])
+    mac = device_mac(name)
     ipv4 = ip6_ll = None
     try:
         from pyroute2 import IPRoute
@@ -206,10 +232,11 @@ class _Addresses:
         if self._ipr is not None:
             self._ipr.close()  # type: ignore[attr-defined]
 
-    def device_for(self, mac: str) -> str:
-        """The interface that must hold an address answered for with ``mac``."""
-        if mac.lower() == self.iface.mac.lower():
-            return self.iface.name
+    def device_for(self, dev: str, mac: str) -> str:
+        """The device that must hold an address the core puts on ``dev`` and answers for with
+        ``mac``: ``dev`` itself when that is its MAC, else our macvlan carrying ``mac``."""
+        if mac.lower() == device_mac(dev).lower():
+            return dev
         if not self.vmac_made:
             self._ip("link", "del", self.vmac_name, quiet=True)  # left over by a crash
             self._ip(
@@ -300,8 +327,9 @@ class HostDriver:
     built on the :class:`Interface` from :func:`interface_info`. ``log`` receives every
     :class:`Log` action; ``on_state`` every :class:`StateChanged`. ``label``: the address label
     for VIPs on the interface itself (``eth0:vip``). ``vmac_name``: the macvlan for a virtual MAC.
-    ``vip_devices``: VIP -> the device it goes on when not the interface (keepalived's
-    ``192.0.2.50/24 dev dummy0``).
+    ``vip_devices``: VIP -> the device it goes on when not the interface and not the machine's
+    ``vip_iface`` (keepalived's ``192.0.2.50/24 dev dummy0``: a NOARP device, so the VIP is
+    announced from the interface).
     """
 
     def __init__(
@@ -317,6 +345,8 @@ class HostDriver:
     ) -> None:
         self.machine = machine
         self.iface: Interface = machine.iface  # type: ignore[attr-defined]
+        # keepalived's VIPs on another NIC (VrrpRouter(vip_iface=...)): added and announced there
+        self.vip_iface: Interface = getattr(machine, "vip_iface", self.iface)
         self.vips: tuple[str, ...] = machine.config.vips  # type: ignore[attr-defined]
         self.index = index
         self.vip_devices = dict(vip_devices or {})
@@ -356,7 +386,9 @@ class HostDriver:
         sel.register(packet, selectors.EVENT_READ, "packet")
         sel.register(netlink, selectors.EVENT_READ, "netlink")
         sel.register(self._wake_r, selectors.EVENT_READ, "wake")
-        self._packet = packet
+        self._packet = self._announce = packet
+        if self.vip_iface.name != self.iface.name:  # GARPs/NAs leave from the VIPs' NIC
+            self._announce = self._packet_socket(self.vip_iface.name, receive=False)
         try:
             self._remove_stale_vips()
             now = time.monotonic_ns()
@@ -395,7 +427,7 @@ class HostDriver:
                     signal.signal(signum, handler)
                 signal.set_wakeup_fd(-1)
             sel.close()
-            for sock in (packet, netlink, *groups):
+            for sock in {packet, self._announce, netlink, *groups}:
                 sock.close()
             self._addresses.close()
 
@@ -403,14 +435,15 @@ class HostDriver:
     def _privilege_message(self) -> str:
         return f"needs root (CAP_NET_RAW, CAP_NET_ADMIN) to open a raw socket on {self.iface.name}"
 
-    def _packet_socket(self) -> socket.socket:
-        # protocol 0: nothing is queued until bind(), so no frame slips past the filter
+    def _packet_socket(self, name: str | None = None, *, receive: bool = True) -> socket.socket:
+        # protocol 0: nothing is queued until bind(), so no frame slips past the filter; a
+        # send-only socket is bound with protocol 0 and never receives anything
         sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
         program = b"".join(struct.pack("HBBI", *ins) for ins in _BPF)
         buf = ctypes.create_string_buffer(program)
         fprog = struct.pack("HL", len(_BPF), ctypes.addressof(buf))
         sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
-        sock.bind((self.iface.name, ETH_P_ALL))
+        sock.bind((name or self.iface.name, ETH_P_ALL if receive else 0))
         sock.setblocking(False)
         return sock
 
@@ -443,7 +476,7 @@ class HostDriver:
         """A previous run that was killed left its VIPs configured (as keepalived would): a
         fresh instance starts without them."""
         for vip in self.vips:
-            dev = self.vip_devices.get(vip, self.iface.name)
+            dev = self.vip_devices.get(vip, self.vip_iface.name)
             if self._addresses.present(vip, dev):
                 self.log(Log("simlab", f"removing stale VIP {vip} from {dev} (left by a crash)"))
                 self._addresses.remove(dev, vip)
@@ -467,12 +500,7 @@ class HostDriver:
             self._do(self.machine.frame_received(time.monotonic_ns(), frame))
 
     def _read_link(self) -> bool:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            req = struct.pack("16sH", self.iface.name.encode(), 0)
-            try:
-                flags = struct.unpack("16sH", fcntl.ioctl(s, SIOCGIFFLAGS, req)[:18])[1]
-            except OSError:
-                return False  # the interface vanished
+        flags = device_flags(self.iface.name) or 0  # None: the interface vanished
         return bool(flags & IFF_UP and flags & IFF_RUNNING)
 
     def _check_link(self, now: int) -> None:
@@ -485,23 +513,24 @@ class HostDriver:
         """Carry out the core's actions, in order."""
         for action in actions:
             match action:
-                case SendFrame(frame=frame):
+                case SendFrame(frame=frame, kind=kind):
+                    sock = self._packet if kind == "advert" else self._announce
                     try:
-                        self._packet.send(frame)
+                        sock.send(frame)
                     except OSError as exc:  # link down: the core learns it from link events
                         self.log(Log("simlab", f"send failed: {exc.strerror}", "debug"))
                 case ArmTimer(at=at):
                     self._deadline = at
                 case CancelTimer():
                     self._deadline = None
-                case AddAddress(address=address, mac=mac):
-                    dev = self._addresses.device_for(mac)
+                case AddAddress(iface=dev, address=address, mac=mac):
+                    dev = self._addresses.device_for(dev, mac)
                     if dev == self.iface.name:
                         dev = self.vip_devices.get(address, dev)
                     self._addresses.add(dev, address)
                     self._where[address] = dev
-                case RemoveAddress(address=address):
-                    self._addresses.remove(self._where.pop(address, self.iface.name), address)
+                case RemoveAddress(iface=dev, address=address):
+                    self._addresses.remove(self._where.pop(address, dev), address)
                 case Log():
                     self.log(action)
                 case StateChanged():

@@ -49,6 +49,7 @@ def keepalived_conf(
     use_vmac: bool = False,
     vrid: int = VRID,
     vip: str = f"{VIP}/{PREFIXLEN}",
+    vip_dev: str = "eth0",
 ) -> str:
     """The keepalived.conf of the captures (``state BACKUP`` so ``nopreempt`` is allowed)."""
     lines = [
@@ -74,7 +75,7 @@ def keepalived_conf(
             f"        auth_pass {auth_pass}",
             "    }",
         ]
-    lines += ["    virtual_ipaddress {", f"        {vip} dev eth0", "    }", "}", ""]
+    lines += ["    virtual_ipaddress {", f"        {vip} dev {vip_dev}", "    }", "}", ""]
     return "\n".join(lines)
 
 

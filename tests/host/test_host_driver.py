@@ -229,3 +229,41 @@ def test_vrrp3_ipv6_simlab_pair() -> None:
         assert lab.wait_until(lambda: lab.holders(vip6) == ["server2"], 3), y.output()
         assert "Backup received priority 0 advertisement" in y.output()
         assert lab.exec("client", ["ping", "-6", "-c", "1", "-W", "2", vip6]).returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_keepalived_conf_vip_on_dummy0_and_on_another_nic(lab: SeedLab, tmp_path: Path) -> None:
+    """``192.0.2.50/24 dev dummy0`` (the Linux article's layout: a NOARP device, announced from
+    eth0) and ``dev eth1`` (another NIC on the switch: added there, GARPs from eth1's MAC)."""
+    # a NOARP "dummy0" (a veth with ARP off: this kernel may lack the dummy module)
+    lab.ip("server1", "link", "add", "dummy0", "type", "veth", "peer", "name", "dummy0p")
+    lab.ip("server1", "link", "set", "dummy0", "arp", "off", "up")
+    conf = tmp_path / "keepalived.conf"
+    conf.write_text(keepalived_conf("server1", priority=255, vip_dev="dummy0"))
+    x = lab.start("server1", [*HOST, "vrrp", "--config", str(conf)])
+    assert lab.wait_until(
+        lambda: any(a.startswith(VIP) for a in lab.addresses("server1", "dummy0")), 5
+    ), x.output()
+    assert lab.exec("client", ["ping", "-c", "1", "-W", "1", VIP]).returncode == 0
+    assert "02:00:00:00:00:11" in lab.exec("client", ["ip", "neigh", "show", VIP]).stdout
+    x.stop()
+    assert not lab.holds("server1")
+
+    # a second NIC on the switch: server1 eth1, 02:00:00:00:00:21, no address of its own
+    lab.ip("sw", "link", "add", "server1b", "type", "veth", "peer", "name", "eth1",
+           "netns", lab.ns["server1"])  # fmt: skip
+    lab.ip("sw", "link", "set", "server1b", "master", "br0", "up")
+    lab.ip("server1", "link", "set", "eth1", "address", "02:00:00:00:00:21", "up")
+    conf.write_text(keepalived_conf("server1", priority=255, vip_dev="eth1"))
+    x = lab.start("server1", [*HOST, "vrrp", "--config", str(conf), "-D"])
+    assert lab.wait_until(
+        lambda: any(a.startswith(VIP) for a in lab.addresses("server1", "eth1")), 5
+    ), x.output()
+    assert lab.wait_until(lambda: "Sending gratuitous ARP on eth1" in x.output(), 2), x.output()
+    # the client's entry (server1's eth0 from the first half) is moved by eth1's GARPs
+    assert lab.wait_until(
+        lambda: "02:00:00:00:00:21" in lab.exec("client", ["ip", "neigh", "show", VIP]).stdout, 2
+    ), lab.exec("client", ["ip", "neigh"]).stdout
+    lab.exec("client", ["ip", "neigh", "flush", "all"])
+    assert lab.exec("client", ["ping", "-c", "1", "-W", "1", VIP]).returncode == 0
