@@ -141,10 +141,15 @@ def _abs(path: str) -> str:
 def echo(console: Console, argv: list[str], redirect: tuple[str, str] | None) -> str:
     words = argv[1:]
     newline = True
-    if words and words[0] == "-n":
-        newline = False
+    escapes = False
+    while words and words[0] in ("-n", "-e", "-ne", "-en"):
+        newline = newline and "n" not in words[0][1:]
+        escapes = escapes or "e" in words[0]
         words = words[1:]
-    text = " ".join(words) + ("\n" if newline else "")
+    text = " ".join(words)
+    if escapes:
+        text = text.replace("\\n", "\n").replace("\\t", "\t")
+    text += "\n" if newline else ""
     if redirect is None:
         return text.rstrip("\n")
     op, path = redirect

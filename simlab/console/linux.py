@@ -12,13 +12,14 @@ what the real daemon accepts) and runs its instances in the world.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from simlab.config.errors import ConfigError
 from simlab.config.keepalived import parse_keepalived_conf
-from simlab.console.common import CommandError, cat, log_lines, ping, tail
+from simlab.console.common import NS_PER_S, CommandError, cat, log_lines, ping, tail
 from simlab.render.ifconfig import AddressView, InterfaceView, interface_views, linux_ip_addr
-from simlab.render.syslog import fake_pid, syslog_timestamp
+from simlab.render.syslog import EPOCH, fake_pid, syslog_timestamp
 from simlab.sim.host import LINUX_SYSCTLS
 
 if TYPE_CHECKING:
@@ -85,8 +86,8 @@ class LinuxShell:
             "/etc/modules",
             "/etc/network/interfaces",
         }
-        #: systemd's own journal lines for keepalived: (time, text)
-        self.journal: list[tuple[int, str]] = []
+        #: journal lines the trace does not have (systemd's, config messages): (time, ident, text)
+        self.journal: list[tuple[int, str, str]] = []
         self._boot_gen = host._boot_gen
 
     # ------------------------------------------------------------------ state
@@ -356,8 +357,11 @@ class LinuxShell:
                     continue
 
     # ------------------------------------------------------------------ keepalived
-    def _log(self, text: str) -> None:
-        self.journal.append((self.console.world.now, text))
+    def _log(self, text: str, ident: str = "systemd[1]") -> None:
+        self.journal.append((self.console.world.now, ident, text))
+
+    def _log_config(self, text: str) -> None:
+        self._log(text, f"Keepalived[{fake_pid(self.host.name, 'Keepalived')}]")
 
     def _start_keepalived(self, quiet: bool = False) -> str:
         """Read keepalived.conf and run its instances; "" on success, else systemctl's text."""
@@ -372,7 +376,7 @@ class LinuxShell:
         except ConfigError as exc:
             self._log("Starting keepalived.service - Keepalive Daemon (LVS and VRRP)...")
             for diag in exc.diagnostics:
-                self._log(str(diag))
+                self._log_config(str(diag))
             self._log("keepalived.service: Failed with result 'exit-code'.")
             return (
                 "Job for keepalived.service failed because the control process exited with error "
@@ -389,11 +393,11 @@ class LinuxShell:
                 )
         if problems:
             for p in problems:
-                self._log(p)
+                self._log_config(p)
             return "Job for keepalived.service failed (see journalctl -u keepalived)."
         self._log("Starting keepalived.service - Keepalive Daemon (LVS and VRRP)...")
         for diag in conf.diagnostics:
-            self._log(str(diag))
+            self._log_config(str(diag))
         for daemon in list(host.daemons.values()):
             if daemon.protocol == "vrrp":
                 if daemon.running:
@@ -405,7 +409,9 @@ class LinuxShell:
             if vip_iface is not None and (
                 vip_iface not in host.ifaces or (vip_iface == "dummy0" and not self.dummy_loaded)
             ):
-                self._log(f"({inst.name}) cannot add VIPs: device {vip_iface} does not exist")
+                self._log_config(
+                    f"({inst.name}) cannot add VIPs: device {vip_iface} does not exist"
+                )
                 vip_iface = None
             host.add_vrrp(inst.interface, inst.config, vip_iface=vip_iface)
         self._log("Started keepalived.service - Keepalive Daemon (LVS and VRRP).")
@@ -448,8 +454,12 @@ class LinuxShell:
     def _status(self) -> str:
         running = self._running()
         if running:
-            since = min((t for t, text in self.journal if text.startswith("Started")), default=0)
-            active = f"active (running) since {syslog_timestamp(since)}"
+            since = max(
+                (t for t, _i, text in self.journal if text.startswith("Started")), default=0
+            )
+            moment = EPOCH + timedelta(microseconds=since // 1000)
+            ago = (self.console.world.now - since) // NS_PER_S
+            active = f"active (running) since {moment:%a %Y-%m-%d %H:%M:%S} UTC; {ago}s ago"
         else:
             active = "inactive (dead)"
         pid = fake_pid(self.host.name, "Keepalived")
@@ -469,7 +479,8 @@ class LinuxShell:
     def _journal_lines(self) -> list[str]:
         name = self.console.hostname
         mine = [
-            (t, 0, f"{syslog_timestamp(t)} {name} systemd[1]: {text}") for t, text in self.journal
+            (t, 0, f"{syslog_timestamp(t)} {name} {ident}: {text}")
+            for t, ident, text in self.journal
         ]
         kept = log_lines(self.console, {"Keepalived_vrrp", "Keepalived"}, with_time=True)
         merged = mine + [(t, 1, line) for t, line in kept]
