@@ -180,28 +180,81 @@ class Fault:
     real_ns: int = field(default_factory=time.time_ns)
 
 
+SIM_PING_NS = 50_000_000  # the simulated client probes as often as the real one
+
+
 def simulator_prediction(pair: Pair, fault: str, phase_ns: int) -> int | None:
-    """The simulator's outage (ns) for this pair and fault at this advert phase.
+    """The simulator's outage (ns) for this pair and fault, ``phase_ns`` after the master's last
+    advert: :func:`simlab.sim.topologies.seed_pair` with the same priorities / advskews, a client
+    pinging every 50 ms, the fault (``graceful stop`` = the daemon stopped, ``power loss`` =
+    power off, ``link down`` = ``ip link set eth0 down``) put that long after an advert of the
+    steady master, and the longest outage the simulated client then sees.
 
-    Plug :mod:`simlab.sim` in here once it can run the seed pair: build the same scenario
-    (priorities/advskews of ``pair``, the fault ``fault`` - "graceful stop", "power loss",
-    "link down" - happening ``phase_ns`` after the master's last advert), run it, and return the
-    client's longest outage. Until then None, and :func:`predicted_outage` uses the formula.
+    None where the simulator has no model of the pair: its hosts run keepalived (VRRP) or
+    FreeBSD carp(4), not ucarp, so the pairs with a real or simulated ucarp use the formula.
     """
-    return None
+    if pair.proto == "carp" and {pair.better.name, pair.worse.name} != {"simlab"}:
+        return None
+    try:
+        from simlab.analysis.outages import find_outages
+        from simlab.sim.topologies import seed_pair
+        from simlab.sim.trace import FrameSent, Probe
+        from simlab.sim.world import World
+    except ImportError:
+        return None
+
+    def world_and_pair() -> tuple:
+        world = World(seed=1)
+        seed = seed_pair(
+            world, "carp" if pair.proto == "carp" else "vrrp", priorities=(150, 100),
+            advskews=(0, 100), preempt=True, vrrp_version=3 if pair.proto == "vrrp3" else 2,
+            ping_interval_ns=SIM_PING_NS, start_ns=(0, 1_000_000),
+        )  # fmt: skip
+        return world, seed
+
+    # a first run finds the steady master's adverts; the same world again gets the fault
+    world, seed = world_and_pair()
+    world.run(12 * NS_PER_S)
+    master = seed.servers[0]
+    adverts = [
+        r.time
+        for r in world.trace
+        if isinstance(r, FrameSent) and r.node == master.name and r.kind == "advert"
+    ]
+    if not adverts:
+        return None
+    t_fault = adverts[-1] + phase_ns
+    world, seed = world_and_pair()
+    master = seed.servers[0]
+    if fault == "graceful stop":
+        world.at(t_fault, master.stop_daemon)
+    elif fault == "power loss":
+        world.at(t_fault, master.power_off)
+    else:
+        world.at(t_fault, master.ifconfig, seed.iface, "down")
+    world.run(t_fault + 8 * NS_PER_S)
+    probes = [r for r in world.trace if isinstance(r, Probe)]
+    runs = [o for o in find_outages(probes) if o.start >= t_fault and o.end is not None]
+    return max((o.duration for o in runs), default=0)
 
 
-def predicted_outage(pair: Pair, fault: str, phase_ns: int) -> tuple[int, str]:
-    """(ns, source): the simulator's prediction if it has one, else the timer formula."""
-    simulated = simulator_prediction(pair, fault, phase_ns)
-    if simulated is not None:
-        return simulated, "simulator"
+def formula_prediction(pair: Pair, fault: str, phase_ns: int) -> int:
+    """The timer formulas (:mod:`simlab.core.timing`): Skew_Time after a VRRP goodbye, else the
+    backup's master-down interval (a real ucarp's as its loop really runs) minus the phase."""
     goodbye = fault == "graceful stop" and pair.proto != "carp"
-    formula = formula_outage_ns(
+    return formula_outage_ns(
         down_ns=pair.backup_down_ns, skew_ns=pair.backup_skew_ns, phase_ns=phase_ns,
         goodbye=goodbye,
     )  # fmt: skip
-    return formula, "formula (ucarp loop)" if pair.worse.name == "ucarp" else "formula"
+
+
+def predicted_outage(pair: Pair, fault: str, phase_ns: int) -> tuple[int, str]:
+    """(ns, source): the simulator's prediction where it has one, else the timer formula."""
+    simulated = simulator_prediction(pair, fault, phase_ns)
+    if simulated is not None:
+        return simulated, "simulator"
+    source = "formula (ucarp loop)" if pair.worse.name == "ucarp" else "formula"
+    return formula_prediction(pair, fault, phase_ns), source
 
 
 def check_outages(pair: Pair, faults: list[Fault], probes: ProbeResult, pcap: Path) -> list[str]:
@@ -224,6 +277,7 @@ def check_outages(pair: Pair, faults: list[Fault], probes: ProbeResult, pcap: Pa
             "measured_s": round(measured / 1e9, 3),
             "predicted_s": round(predicted / 1e9, 3),
             "source": source,
+            "formula_s": round(formula_prediction(pair, fault.name, phase) / 1e9, 3),
             "phase_s": round(phase / 1e9, 3),
         }
         print(json.dumps(row))
