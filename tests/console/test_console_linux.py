@@ -163,3 +163,16 @@ def test_keepalived_reboot_world_and_wrong_arguments() -> None:
     assert s2.run("cat /etc/shadow") == "cat: /etc/shadow: No such file or directory"
     assert s2.run("echo x > /etc/passwd").startswith("sh: cannot create /etc/passwd")
     assert "Unit nginx.service not found" in s2.run("systemctl start nginx")
+
+
+def test_restart_with_a_new_priority_replaces_the_scenario_instance() -> None:
+    lab = Lab.from_scenario(load_scenario(builtin_scenarios()["keepalived-reboot"]))
+    s1, s2 = lab["server-1"], lab["server-2"]
+    conf = s2.files.text["/etc/keepalived/keepalived.conf"]
+    s2.files.text["/etc/keepalived/keepalived.conf"] = conf.replace("priority 100", "priority 200")
+    assert s2.run("systemctl restart keepalived") == ""
+    s2.run("sleep 3")
+    assert "192.0.2.50/24" in s2.run("ip addr show eth0")
+    assert "192.0.2.50" not in s1.run("ip addr show eth0")
+    assert list(s2.host.daemons) == ["VI_1"]
+    assert s2.host.daemons["VI_1"].config.priority == 200
