@@ -288,6 +288,8 @@ class FreeBsdShell:
         return "\n".join(out)
 
     def service(self, argv: list[str]) -> str:
+        if argv[0].startswith("/etc/rc.d/"):  # /etc/rc.d/netif restart
+            argv = ["service", argv[0].removeprefix("/etc/rc.d/"), *argv[1:]]
         if len(argv) != 3:
             raise CommandError("usage: service NAME start|stop|restart (simlab: netif restart)")
         name, verb = argv[1], argv[2]
@@ -435,6 +437,7 @@ _COMMANDS = {
     "sysctl": FreeBsdShell.sysctl,
     "sysrc": FreeBsdShell.sysrc,
     "service": FreeBsdShell.service,
+    "/etc/rc.d/netif": FreeBsdShell.service,
     "cat": lambda shell, argv: cat(shell.console, argv),
     "tail": lambda shell, argv: tail(shell.console, argv, "/var/log/messages", None),
     "ping": lambda shell, argv: ping(shell.console, argv),

@@ -18,6 +18,7 @@ simlab meta-commands (not sent to the host):
   switch HOST         type on HOST from now on
   advance SECONDS     let simulated time pass
   time                the simulated clock
+  poweron HOST        press the power button of a host that is off
   exit                end the session (also: quit, logout, Ctrl-D)"""
 
 
@@ -75,6 +76,16 @@ def repl(
             else:
                 lab.advance(seconds)
                 write(_time(lab))
+            continue
+        if meta == "poweron":
+            target = lab.consoles.get(words[1]) if len(words) == 2 else None
+            if target is None:
+                write(f"usage: poweron HOST (hosts: {', '.join(lab.consoles)})")
+            elif target.host.powered:
+                write(f"{target.host.name} is already on")
+            else:
+                target.host.power_on()
+                write(f"{target.host.name} is booting")
             continue
         if meta == "time" and len(words) == 1:
             write(_time(lab))

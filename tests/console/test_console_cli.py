@@ -40,6 +40,14 @@ def test_meta_commands() -> None:
     assert out[-1] == "root@client:~# "  # "x" was never read: exit ended the loop
 
 
+def test_shutdown_then_power_on() -> None:
+    out = drive(["shutdown -p now", "hostname", "poweron server-1", "advance 40", "hostname"])
+    text = "\n".join(out)
+    assert "Connection refused (server-1 is powered off)" in text
+    assert "server-1 is booting" in out
+    assert out[-3:] == ["server-1", "root@server-1:~ # ", ""]
+
+
 def test_host_commands_and_ctrl_c_and_eof() -> None:
     def ctrl_c_then_eof() -> list[str]:
         lab = Lab.from_scenario(load_scenario(builtin_scenarios()["carp-reboot"]))

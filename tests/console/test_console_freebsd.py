@@ -129,6 +129,7 @@ def test_rc_conf_typo_fails_at_netif_restart_with_the_line() -> None:
     out = s1.run("service netif restart")
     assert out.startswith("/etc/rc.conf:3: ifconfig_em0_alias0: unknown ifconfig keyword 'pas'")
     assert carp_line(s1).startswith("carp: MASTER")  # nothing was applied
+    assert s1.run("/etc/rc.d/netif restart").startswith("/etc/rc.conf:3:")
 
 
 def test_time_moves_with_commands() -> None:
