@@ -7,7 +7,8 @@
    - ``failover``: the master loses power while the backup is up;
    - ``return``: a server comes back while the other serves (a preemption when the protocol
      preempts; usually nothing when it does not), per server;
-   - ``cold start``: both were down and one comes back (measured from the end of its boot);
+   - ``cold start``: both were down and one comes back (measured from the end of its boot),
+     per server (one that cannot serve alone keeps the service down until the other is back);
    - ``switch recovery``: the switch comes back with an empty MAC table.
 
    A gap that never closes within its window is infinite: the service stays down until the
@@ -69,7 +70,7 @@ class Gaps:
     boot_s: tuple[float, float]
     failover: np.ndarray
     returns: tuple[np.ndarray, np.ndarray]  # per server, same order
-    cold_start: np.ndarray
+    cold_start: tuple[np.ndarray, np.ndarray]  # per server, same order
     switch_recovery: np.ndarray = field(default_factory=lambda: np.zeros(1))
     preempts: bool = False
 
@@ -89,7 +90,7 @@ class Gaps:
             boot_s=boot_s,
             failover=np.array([failover], dtype=float),
             returns=(np.array([returns[0]], dtype=float), np.array([returns[1]], dtype=float)),
-            cold_start=np.array([cold_start], dtype=float),
+            cold_start=(np.array([cold_start], dtype=float),) * 2,
             preempts=preempts,
         )
 
@@ -104,7 +105,9 @@ class Gaps:
             "preempts": self.preempts,
             "failover_s": mean(self.failover),
             "return_s": {n: mean(r) for n, r in zip(self.servers, self.returns, strict=True)},
-            "cold_start_s": mean(self.cold_start),
+            "cold_start_s": {
+                n: mean(c) for n, c in zip(self.servers, self.cold_start, strict=True)
+            },
             "switch_recovery_s": mean(self.switch_recovery),
             "samples": int(self.failover.size),
         }
@@ -211,7 +214,7 @@ def measure_gaps(
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**31,)))
     failover: list[float] = []
     returns: dict[str, list[float]] = {h: [] for h in hosts}
-    cold: list[float] = []
+    cold: dict[str, list[float]] = {h: [] for h in hosts}
     sw_recovery: list[float] = []
     preferred: str | None = None
     preempt_votes = 0
@@ -272,7 +275,7 @@ def measure_gaps(
         world.apply("power-on", first)
         up = t + boot[first]
         world.run(up + 2 * w)
-        cold.append(_restored_after(world.trace.of(Probe), up, up + 2 * w))
+        cold[first].append(_restored_after(world.trace.of(Probe), up, up + 2 * w))
 
         # d. the switch on the path fails and comes back with an empty MAC table
         if switches:
@@ -296,10 +299,14 @@ def measure_gaps(
         boot_s=(boot[order[0]] / NS_PER_S, boot[order[1]] / NS_PER_S),
         failover=np.array(failover, dtype=float),
         returns=(np.array(returns[order[0]]), np.array(returns[order[1]])),
-        cold_start=np.array(cold, dtype=float),
+        cold_start=(_or(cold[order[0]], cold[order[1]]), _or(cold[order[1]], cold[order[0]])),
         switch_recovery=np.array(sw_recovery or [0.0], dtype=float),
         preempts=preempt_votes * 2 > samples,
     )
+
+
+def _or(samples: list[float], fallback: list[float]) -> np.ndarray:
+    return np.array(samples or fallback, dtype=float)
 
 
 # --- 2. the fault processes in numpy ---------------------------------------------------------
@@ -372,9 +379,21 @@ def simulate(
     causes: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {c: [] for c in CAUSES}
     causes["switch recovery"] = []
 
-    # both down, then the first one back needs its cold start
+    # both down, then the first one back needs its cold start; one that cannot serve alone
+    # (an infinite gap) leaves the service down until the other is back too
     bs, be = _intersect(*srv[0], *srv[1])
-    cold = _draw(g, gaps.cold_start, bs.size)
+    first = np.where(_down_at(*srv[0], be), 1, 0)  # server 0 still down: 1 came back
+    cold = np.empty(bs.size)
+    for i in (0, 1):
+        mine = first == i
+        cold[mine] = _draw(g, gaps.cold_start[i], int(mine.sum()))
+    stuck = ~np.isfinite(cold)
+    if stuck.any():
+        for i in (0, 1):
+            sel = stuck & (first == i)
+            s_o, e_o = srv[1 - i]
+            k = np.searchsorted(s_o, be[sel], side="right") - 1
+            cold[sel] = np.where(k >= 0, e_o[np.maximum(k, 0)], horizon) - be[sel]
     causes["both nodes down"].append((bs, np.minimum(be + cold, horizon)))
 
     for i in (0, 1):

@@ -6,7 +6,13 @@ code as the command line.
 
 from __future__ import annotations
 
-from simlab.cli import capture, console, demo, run  # noqa: F401  (importing registers their commands)
+from simlab.cli import (  # noqa: F401  (importing registers their commands)
+    capture,
+    console,
+    demo,
+    estimate,
+    run,
+)
 from simlab.cli.app import app
 
 

@@ -119,7 +119,7 @@ def test_measured_gaps_follow_the_protocol():
     assert not carp.preempts
     # 3 x advbase + advskew/256 minus the phase, seen through 0.1 s pings
     assert ((carp.failover > 1.0) & (carp.failover < 3.8)).all()
-    assert np.isfinite(carp.cold_start).all()
+    assert all(np.isfinite(c).all() for c in carp.cold_start)
     assert measure_gaps(scenario("carp-reboot"), samples=3, seed=1).failover.tolist() == (
         carp.failover.tolist()
     )
