@@ -8,6 +8,7 @@ host's command table (:mod:`simlab.console.freebsd`, :mod:`simlab.console.linux`
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import shlex
 from collections.abc import Callable
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from simlab.console.session import Console
 
 NS_PER_S = 1_000_000_000
+#: the longest simulated time one command may take (``sleep``, ``ping -c``): use advance beyond
+MAX_COMMAND_S = 3600
 
 #: a command handler: (console, argv) -> printed text ("" prints nothing)
 Handler = Callable[["Console", list[str]], str]
@@ -249,7 +252,7 @@ def _ping_args(argv: list[str]) -> tuple[int | None, int, str]:
                     seconds = float(value)
                 except ValueError:
                     raise CommandError(f"ping: invalid timing interval: `{value}'") from None
-                if seconds < 0.01:
+                if not math.isfinite(seconds) or not 0.01 <= seconds <= MAX_COMMAND_S:
                     raise CommandError(f"ping: invalid timing interval: `{value}'")
                 interval_ns = round(seconds * NS_PER_S)
             i += 2
@@ -288,6 +291,11 @@ def ping(console: Console, argv: list[str]) -> str:
     """``ping [-c N] [-i S] ADDR``: with ``-c`` the command takes the simulated time real ping
     would; without, it keeps running (other consoles can act meanwhile) until ``^C``."""
     count, interval_ns, target = _ping_args(argv)
+    if count is not None and (count - 1) * interval_ns > MAX_COMMAND_S * NS_PER_S:
+        raise CommandError(
+            f"simlab: ping -c {count} would take more than {MAX_COMMAND_S} s of simulated time; "
+            "run it without -c and stop it with ^C"
+        )
     world = console.world
     start = world.now
     pinger = world.add_ping(console.host, target, interval_ns, start_ns=start, count=count)
@@ -339,3 +347,19 @@ def ping_progress(console: Console, job: PingJob, final: bool) -> str:
             )
         new = [*new, "^C", *summary]
     return "\n".join(new)
+
+
+def sleep(console: Console, argv: list[str]) -> str:
+    """``sleep N``: N seconds of simulated time pass (at most :data:`MAX_COMMAND_S`)."""
+    if len(argv) != 2:
+        raise CommandError("usage: sleep seconds")
+    try:
+        seconds = float(argv[1])
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise CommandError(f"sleep: invalid time interval: {argv[1]}")
+    if seconds > MAX_COMMAND_S:
+        raise CommandError(f"simlab: sleep is limited to {MAX_COMMAND_S} s (use advance)")
+    console.took_ns = round(seconds * NS_PER_S)
+    return ""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from simlab.config.errors import ConfigError
 from simlab.config.freebsd import CARP_SYSCTLS, freebsd_host, parse_ifconfig_args
-from simlab.console.common import CommandError, cat, ping, tail
+from simlab.console.common import CommandError, cat, ping, sleep, tail
 from simlab.core.carp_config import CarpConfig
 from simlab.render.ifconfig import AddressView, InterfaceView, freebsd_ifconfig, interface_views
 
@@ -417,17 +417,6 @@ def _help(shell: FreeBsdShell, argv: list[str]) -> str:
     return HELP
 
 
-def _sleep(shell: FreeBsdShell, argv: list[str]) -> str:
-    if len(argv) != 2:
-        raise CommandError("usage: sleep seconds")
-    try:
-        seconds = float(argv[1])
-    except ValueError:
-        raise CommandError(f"sleep: invalid time interval: {argv[1]}") from None
-    shell.console.took_ns = round(max(seconds, 0) * 1e9)
-    return ""
-
-
 def _history(shell: FreeBsdShell, argv: list[str]) -> str:
     return "\n".join(f"{i:5d}  {line}" for i, line in enumerate(shell.console.history, 1))
 
@@ -447,6 +436,6 @@ _COMMANDS = {
     "shutdown": FreeBsdShell.reboot,
     "hostname": FreeBsdShell.hostname_cmd,
     "help": _help,
-    "sleep": _sleep,
+    "sleep": lambda shell, argv: sleep(shell.console, argv),
     "history": _history,
 }

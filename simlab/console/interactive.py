@@ -12,6 +12,9 @@ from collections.abc import Callable
 
 from simlab.console.session import NS_PER_S, Lab
 
+#: one ``advance`` at most (a simulated day runs in well under a minute)
+MAX_ADVANCE_S = 86_400
+
 META = """\
 simlab meta-commands (not sent to the host):
   hosts               list the hosts and their consoles
@@ -71,8 +74,8 @@ def repl(
                 seconds = float(words[1]) if len(words) == 2 else -1.0
             except ValueError:
                 seconds = -1.0
-            if seconds < 0:
-                write("usage: advance SECONDS (a number >= 0)")
+            if not 0 <= seconds <= MAX_ADVANCE_S:
+                write(f"usage: advance SECONDS (a number from 0 to {MAX_ADVANCE_S})")
             else:
                 lab.advance(seconds)
                 write(_time(lab))

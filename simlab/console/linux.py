@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from simlab.config.errors import ConfigError
 from simlab.config.keepalived import parse_keepalived_conf
-from simlab.console.common import NS_PER_S, CommandError, cat, log_lines, ping, tail
+from simlab.console.common import NS_PER_S, CommandError, cat, log_lines, ping, sleep, tail
 from simlab.render.ifconfig import AddressView, InterfaceView, interface_views, linux_ip_addr
 from simlab.render.syslog import EPOCH, fake_pid, syslog_timestamp
 from simlab.sim.host import LINUX_SYSCTLS
@@ -526,17 +526,6 @@ def _help(shell: LinuxShell, argv: list[str]) -> str:
     return HELP
 
 
-def _sleep(shell: LinuxShell, argv: list[str]) -> str:
-    if len(argv) != 2:
-        raise CommandError("sleep: missing operand")
-    try:
-        seconds = float(argv[1])
-    except ValueError:
-        raise CommandError(f"sleep: invalid time interval '{argv[1]}'") from None
-    shell.console.took_ns = round(max(seconds, 0) * 1e9)
-    return ""
-
-
 def _history(shell: LinuxShell, argv: list[str]) -> str:
     return "\n".join(f"{i:5d}  {line}" for i, line in enumerate(shell.console.history, 1))
 
@@ -558,6 +547,6 @@ _COMMANDS = {
     "shutdown": LinuxShell.reboot,
     "hostname": lambda shell, argv: shell.hostname(),
     "help": _help,
-    "sleep": _sleep,
+    "sleep": lambda shell, argv: sleep(shell.console, argv),
     "history": _history,
 }

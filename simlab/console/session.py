@@ -12,6 +12,7 @@ The same world, seed and command lines give the same transcript, character for c
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from simlab.console.common import (
@@ -89,9 +90,7 @@ class Console:
     # ------------------------------------------------------------------ time
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` of simulated time pass (nobody types)."""
-        if seconds < 0:
-            raise ValueError(f"cannot go back in time ({seconds} s)")
-        self.world.run(self.world.now + round(seconds * NS_PER_S))
+        _advance(self.world, seconds)
 
     # ------------------------------------------------------------------ running
     def run(self, line: str) -> str:
@@ -211,7 +210,14 @@ class Lab:
         return self[host].run(line)
 
     def advance(self, seconds: float) -> None:
-        self.world.run(self.world.now + round(seconds * NS_PER_S))
+        """Let ``seconds`` of simulated time pass on every host."""
+        _advance(self.world, seconds)
 
     def transcript(self, host: str) -> str:
         return self[host].transcript_text()
+
+
+def _advance(world: World, seconds: float) -> None:
+    if not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"advance takes a number of seconds >= 0, got {seconds!r}")
+    world.run(world.now + round(seconds * NS_PER_S))
