@@ -370,7 +370,28 @@ class FreeBsdShell:
         self.carp_loaded = True
         return ""
 
+    def _boot_sysctls(self) -> None:
+        """/etc/sysctl.conf is what rc.d/sysctl applies at the next boot (demotion lines add)."""
+        demotion = None
+        for raw in self.console.files.text["/etc/sysctl.conf"].splitlines():
+            line = raw.split("#", 1)[0].strip()
+            name, eq, value = line.partition("=")
+            name = name.strip()
+            if not eq or name not in self.host.sysctls:
+                continue
+            try:
+                number = int(value.strip())
+            except ValueError:
+                continue
+            if name == "net.inet.carp.demotion":
+                demotion = (demotion or 0) + number
+            else:
+                self.host._configured[name] = number
+        if demotion is not None:
+            self.host._configured["net.inet.carp.demotion"] = demotion
+
     def reboot(self, argv: list[str]) -> str:
+        self._boot_sysctls()
         if argv[0] == "shutdown":
             if len(argv) != 3 or argv[1] not in ("-r", "-p", "-h") or argv[2] != "now":
                 raise CommandError("usage: shutdown [-r | -p | -h] now (simlab: time is now)")

@@ -85,6 +85,7 @@ class LinuxShell:
             "/etc/sysctl.conf",
             "/etc/modules",
             "/etc/network/interfaces",
+            "/etc/modprobe.d/dummy.conf",
         }
         #: journal lines the trace does not have (systemd's, config messages): (time, ident, text)
         self.journal: list[tuple[int, str, str]] = []
