@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from simlab.config.errors import ConfigError
 from simlab.config.freebsd import CARP_SYSCTLS, freebsd_host, parse_ifconfig_args
-from simlab.console.common import CommandError, cat, ping, sleep, tail
+from simlab.console.common import CommandError, cat, forget_daemon, ping, sleep, tail
 from simlab.core.carp_config import CarpConfig
 from simlab.render.ifconfig import AddressView, InterfaceView, freebsd_ifconfig, interface_views
 
@@ -133,10 +133,7 @@ class FreeBsdShell:
 
     # ------------------------------------------------------------------ ifconfig
     def views(self) -> list[InterfaceView]:
-        snap = self.host.snapshot()
-        # a vhid that rc.conf no longer has is gone from the interface
-        snap["instances"] = [i for i in snap["instances"] if i["running"] or i.get("vips")]
-        return interface_views(snap)
+        return interface_views(self.host.snapshot())
 
     def ifconfig(self, argv: list[str]) -> str:
         if argv[1:] and argv[1] not in ("-a", "-k") and argv[1] not in self.host.ifaces:
@@ -160,8 +157,7 @@ class FreeBsdShell:
                 raise CommandError("ifconfig: SIOCSVH: Protocol not supported")
             inst = f"{cmd.vhid}@{nic}"
             daemon = host.daemons.get(inst)
-            gone = daemon is None or (not daemon.running and not daemon.config.vips)
-            if gone and cmd.address is None:
+            if daemon is None and cmd.address is None:
                 raise CommandError(
                     f"ifconfig: vhid {cmd.vhid} is not configured on {nic}; add it with "
                     f"'ifconfig {nic} vhid {cmd.vhid} pass PASS alias ADDRESS/32'"
@@ -333,7 +329,7 @@ class FreeBsdShell:
             if key not in wanted:
                 if daemon.running:
                     host.stop_daemon(daemon.instance)
-                daemon.config = dataclasses.replace(daemon.config, vips=())
+                forget_daemon(host, daemon)
         for key, config in wanted.items():
             daemon = existing.get(key)
             if daemon is None:

@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING
 
 from simlab.config.errors import ConfigError
 from simlab.config.keepalived import parse_keepalived_conf
-from simlab.console.common import NS_PER_S, CommandError, cat, log_lines, ping, sleep, tail
+from simlab.console.common import (
+    NS_PER_S,
+    CommandError,
+    cat,
+    forget_daemon,
+    log_lines,
+    ping,
+    sleep,
+    tail,
+)
 from simlab.render.ifconfig import AddressView, InterfaceView, interface_views, linux_ip_addr
 from simlab.render.syslog import EPOCH, fake_pid, syslog_timestamp
 from simlab.sim.host import LINUX_SYSCTLS
@@ -403,7 +412,7 @@ class LinuxShell:
             if daemon.protocol == "vrrp":
                 if daemon.running:
                     host.stop_daemon(daemon.instance)
-                _forget(host, daemon)
+                forget_daemon(host, daemon)
         for inst in conf.instances:
             devices = {d for d in inst.vip_devices.values() if d and d != inst.interface}
             vip_iface = next(iter(devices), None)
@@ -508,19 +517,6 @@ class LinuxShell:
         self._boot_sysctls()
         self.host.reboot()
         return f"Connection to {self.host.name} closed by remote host."
-
-
-def _forget(host, daemon) -> None:
-    """Take a stopped instance out of the host (keepalived re-reads its config on restart)."""
-    host.daemons.pop(daemon.instance, None)
-    nic = daemon.nic
-    if daemon in nic.daemons:
-        nic.daemons.remove(daemon)
-    same = nic.by_id.get(daemon.ident, [])
-    if daemon in same:
-        same.remove(daemon)
-    if not same:
-        nic.by_id.pop(daemon.ident, None)
 
 
 def _help(shell: LinuxShell, argv: list[str]) -> str:

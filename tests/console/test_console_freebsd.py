@@ -206,3 +206,15 @@ def test_from_a_fresh_pair_the_article_configures_carp(fresh: Lab) -> None:
     s2.run("ifconfig em0 vhid 2 advskew 10 pass other alias 192.0.2.60/32")
     s2.run("sleep 5")
     assert "carp: MASTER vhid 2 advbase 1 advskew 10" in s2.run("ifconfig em0")
+
+
+def test_a_vhid_removed_from_rc_conf_is_gone_also_after_a_reboot() -> None:
+    lab = carp_lab()
+    s2 = lab["server-2"]
+    assert s2.run("sysrc -x ifconfig_em0_alias0") == ""
+    assert "carp:" not in s2.run("service netif restart")
+    assert "vhid" not in s2.run("ifconfig em0")
+    s2.run("reboot")
+    lab.advance(40)
+    assert "carp:" not in s2.run("ifconfig em0")
+    assert "ifconfig_em0_alias0" not in s2.run("cat /etc/rc.conf")
