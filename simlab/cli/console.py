@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,6 +22,13 @@ def console(
     step: Annotated[
         float, typer.Option("--step", help="Simulated seconds each command takes.")
     ] = 1.0,
+    script: Annotated[
+        Path | None,
+        typer.Option(
+            "--script",
+            help="Play a YAML list of {at, host, run} steps and print the transcript instead.",
+        ),
+    ] = None,
 ) -> None:
     """An interactive root shell on the scenario's hosts (its timeline is not played: you are
     the timeline). Meta-commands: hosts, switch HOST, advance SECONDS, time, exit."""
@@ -38,7 +46,32 @@ def console(
         raise fail(f"{spec.source_path} cannot be built:\n{exc.render()}") from None
     if not lab.consoles:
         raise fail(f"{spec.name} has no host with a console")
+    if script is not None:
+        _play(lab, script)
+        return
     start = host or next(iter(lab.consoles))
     if start not in lab.consoles:
         raise fail(f"--host {start}: no such host (hosts: {', '.join(lab.consoles)})")
     repl(lab, start, banner=f"simlab console: {spec.name}: {spec.description}")
+
+
+def _play(lab, path: Path) -> None:
+    import yaml
+
+    from simlab.console.script import ScriptError, parse_steps, play, render
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise fail(f"--script {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise fail(f"--script {path}: not YAML: {exc}") from None
+    if isinstance(data, dict) and "steps" in data:
+        data = data["steps"]
+    if not isinstance(data, list):
+        raise fail(f"--script {path}: expected a list of steps (at, host, run)")
+    try:
+        entries = play(lab, parse_steps(data))
+    except ScriptError as exc:
+        raise fail(f"--script {path}: {exc}") from None
+    typer.echo(render(entries))

@@ -128,3 +128,25 @@ def test_cli_refuses_a_bad_host_and_scenario() -> None:
     result = runner.invoke(app, ["console", "carp-reboot"], input="hostname\nexit\n")
     assert result.exit_code == 0
     assert "server-1" in result.output
+
+
+def test_cli_plays_a_script(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from simlab.cli import app
+
+    path = tmp_path / "steps.yaml"
+    path.write_text(
+        "- {at: 11, host: server-1, run: reboot}\n"
+        "- {at: 16, host: server-2, run: tail -n 1 /var/log/messages}\n"
+    )
+    result = CliRunner().invoke(app, ["console", "carp-reboot", "--script", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "[  11.000 s] root@server-1:~ # reboot"
+    assert lines[2] == "[  16.000 s] root@server-2:~ # tail -n 1 /var/log/messages"
+    assert lines[3].endswith("carp: 1@em0: BACKUP -> MASTER (master timed out)")
+    path.write_text("- {at: 1, host: router, run: hostname}\n")
+    result = CliRunner().invoke(app, ["console", "carp-reboot", "--script", str(path)])
+    assert result.exit_code == 2
+    assert "no console on 'router'" in result.output
