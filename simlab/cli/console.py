@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -49,6 +51,10 @@ def console(
     if script is not None:
         _play(lab, script)
         return
+    if sys.stdin.isatty():
+        # arrow keys and the history of input(), where the platform has readline
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401
     start = host or next(iter(lab.consoles))
     if start not in lab.consoles:
         raise fail(f"--host {start}: no such host (hosts: {', '.join(lab.consoles)})")
