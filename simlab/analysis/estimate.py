@@ -9,7 +9,9 @@
      preempts; usually nothing when it does not), per server;
    - ``cold start``: both were down and one comes back (measured from the end of its boot),
      per server (one that cannot serve alone keeps the service down until the other is back);
-   - ``switch recovery``: the switch comes back with an empty MAC table.
+   - ``switch recovery``: the switch comes back with an empty MAC table;
+   - per further failure mode of the master: its HA daemon killed (``daemon``, restarted at
+     repair) or its client-facing NIC failed (``nic``, replaced at repair).
 
    A gap that never closes within its window is infinite: the service stays down until the
    failed part is repaired (a configuration that cannot fail over, say).
@@ -73,6 +75,8 @@ class Gaps:
     cold_start: tuple[np.ndarray, np.ndarray]  # per server, same order
     switch_recovery: np.ndarray = field(default_factory=lambda: np.zeros(1))
     preempts: bool = False
+    #: failover gaps of the master's other failure modes ("daemon", "nic")
+    modes: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def fixed(
@@ -109,6 +113,7 @@ class Gaps:
                 n: mean(c) for n, c in zip(self.servers, self.cold_start, strict=True)
             },
             "switch_recovery_s": mean(self.switch_recovery),
+            **{f"{mode}_failover_s": mean(x) for mode, x in self.modes.items()},
             "samples": int(self.failover.size),
         }
 
@@ -215,6 +220,8 @@ def measure_gaps(
     failover: list[float] = []
     returns: dict[str, list[float]] = {h: [] for h in hosts}
     cold: dict[str, list[float]] = {h: [] for h in hosts}
+    mode_gaps: dict[str, list[float]] = {mode: [] for mode in _MODES}
+    nics = {h: _client_nic(scenario, h) for h in hosts}
     sw_recovery: list[float] = []
     preferred: str | None = None
     preempt_votes = 0
@@ -278,17 +285,37 @@ def measure_gaps(
         cold[first].append(_restored_after(world.trace.of(Probe), up, up + 2 * w))
 
         # d. the switch on the path fails and comes back with an empty MAC table
+        second = hosts[1 - k % 2]
+        world.apply("power-on", second)
+        t = up + 2 * w + boot[second] + w + phase()
+        world.run(t)
         if switches:
-            second = hosts[1 - k % 2]
-            world.apply("power-on", second)
-            t = up + 2 * w + boot[second] + w + phase()
-            world.run(t)
             world.apply("switch-fail", switches[0])
             t = t + 10 * NS_PER_S
             world.run(t)
             world.apply("switch-recover", switches[0])
             world.run(t + w)
             sw_recovery.append(_restored_after(world.trace.of(Probe), t, t + w))
+            t = t + w + phase()
+            world.run(t)
+
+        # e. the master's daemon is killed, then restarted; its NIC fails, then is replaced
+        for mode, (fail, repair) in _MODES.items():
+            masters = _masters(world.trace.of(StateChange), hosts)
+            if len(masters) != 1:  # pragma: no cover - the pair re-elected above
+                break
+            victim = masters[0]
+            args = (nics[victim],) if mode == "nic" else ()
+            world.apply(fail, victim, *args)
+            world.run(t + w)
+            mode_gaps[mode].append(_lost_after(world.trace.of(Probe), t, t + w))
+            t = t + w + phase()
+            world.run(t)
+            world.apply(repair, victim, *args)
+            world.run(t + w)
+            returns[victim].append(_lost_after(world.trace.of(Probe), t, t + w))
+            t = t + w + phase()
+            world.run(t)
         if progress is not None:
             progress(k + 1, samples, "packet-level gaps")
 
@@ -302,7 +329,18 @@ def measure_gaps(
         cold_start=(_or(cold[order[0]], cold[order[1]]), _or(cold[order[1]], cold[order[0]])),
         switch_recovery=np.array(sw_recovery or [0.0], dtype=float),
         preempts=preempt_votes * 2 > samples,
+        modes={mode: np.array(x, dtype=float) for mode, x in mode_gaps.items()},
     )
+
+
+#: further failure modes: the world's fault action and its repair
+_MODES = {"daemon": ("daemon-crash", "daemon-restart"), "nic": ("nic-fail", "nic-repair")}
+
+
+def _client_nic(scenario: Scenario, host: str) -> str:
+    """The server's NIC on a switch (the one clients reach it through)."""
+    spec = next(h for h in scenario.topology.hosts if h.name == host)
+    return next((i.name for i in spec.interfaces if i.switch), spec.interfaces[0].name)
 
 
 def _or(samples: list[float], fallback: list[float]) -> np.ndarray:
@@ -348,6 +386,27 @@ def _intersect(s0, e0, s1, e1) -> tuple[np.ndarray, np.ndarray]:
     return times[starts], times[starts + 1]
 
 
+_POWER, _PLANNED = 0, 1
+
+
+def _union_labelled(
+    s: np.ndarray, e: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`union` that keeps, per merged span, the label of the interval that started it."""
+    if s.size == 0:
+        return s, e, labels
+    order = np.lexsort((labels, s))
+    s, e, labels = s[order], e[order], labels[order]
+    reach = np.maximum.accumulate(e)
+    new = np.empty(s.size, dtype=bool)
+    new[0] = True
+    new[1:] = s[1:] > reach[:-1]
+    groups = np.cumsum(new) - 1
+    out_e = np.zeros(int(new.sum()))
+    np.maximum.at(out_e, groups, e)
+    return s[new], out_e, labels[new]
+
+
 def _draw(rng: np.random.Generator, samples: np.ndarray, n: int) -> np.ndarray:
     """``n`` gaps in hours drawn from measured seconds (inf stays inf)."""
     if n == 0:
@@ -363,18 +422,27 @@ def simulate(
     n_sw, n_rt = len(failures.switches), len(failures.routers)
     g = rng_for(seed, replication, 2 + n_sw + n_rt)  # the gaps' own stream
     srv: list[tuple[np.ndarray, np.ndarray]] = []
-    planned_starts: list[np.ndarray] = []
+    labels: list[np.ndarray] = []  # per down span: what started it (_POWER, _PLANNED, mode)
+    first_mode_stream = 3 + n_sw + n_rt
     for i, model in enumerate(failures.servers):
         s, e = down_intervals(model, rng_for(seed, replication, i), horizon)
         e = e + gaps.boot_s[i] / SECONDS_PER_HOUR  # back after its boot
-        p = np.empty(0)
+        parts = [(s, e, _POWER)]
         if failures.planned is not None:
             p = failures.planned.times(horizon, i)
-            s = np.concatenate([s, p])
-            e = np.concatenate([e, p + failures.planned.duration])
-        s, e = union(s, e)
-        srv.append(_clip(s, e, horizon))
-        planned_starts.append(p)
+            parts.append((p, p + failures.planned.duration, _PLANNED))
+        for m, (_, mode_model) in enumerate(failures.modes):
+            rng = rng_for(seed, replication, first_mode_stream + 2 * m + i)
+            ms, me = down_intervals(mode_model, rng, horizon)
+            parts.append((ms, me, _PLANNED + 1 + m))
+        s = np.concatenate([x[0] for x in parts])
+        e = np.concatenate([x[1] for x in parts])
+        lab = np.concatenate([np.full(x[0].size, x[2]) for x in parts])
+        s, e, lab = _union_labelled(s, e, lab)
+        keep = s < horizon
+        srv.append((s[keep], np.minimum(e[keep], horizon)))
+        labels.append(lab[keep])
+    mode_gaps = [gaps.modes.get(name, gaps.failover) for name, _ in failures.modes]
 
     causes: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {c: [] for c in CAUSES}
     causes["switch recovery"] = []
@@ -410,8 +478,13 @@ def simulate(
             master = (up_i < up_j) | ((up_i == up_j) & (i == 0))
         hit = j_up & master
         f = s_i[hit]
-        d = np.minimum(_draw(g, gaps.failover, f.size), e_i[hit] - f)
-        planned = np.isin(f, planned_starts[i])
+        lab = labels[i][hit]
+        d = np.empty(f.size)
+        for code, samples in enumerate([gaps.failover, gaps.failover, *mode_gaps]):
+            mine = lab == code
+            d[mine] = _draw(g, samples, int(mine.sum()))
+        d = np.minimum(d, e_i[hit] - f)
+        planned = lab == _PLANNED
         causes["failover"].append((f[~planned], f[~planned] + d[~planned]))
         causes["planned reboot"].append((f[planned], f[planned] + d[planned]))
         # i comes back while j serves

@@ -282,12 +282,15 @@ def reboots_from_spec(spec: PlannedRebootSpec) -> PlannedReboots:
 @dataclass(frozen=True, slots=True)
 class Failures:
     """The failure models of one design: each server, the switch(es) and router(s) on the path
-    (None: never fails), and planned reboots."""
+    (None: never fails), planned reboots, and a server's other failure modes (its HA daemon
+    crashing, its NIC failing), each an independent process of its own."""
 
     servers: tuple[FailureModel, FailureModel]
     switches: tuple[FailureModel, ...] = ()
     routers: tuple[FailureModel, ...] = ()
     planned: PlannedReboots | None = None
+    #: further failure modes of every server besides losing power ("daemon", "nic")
+    modes: tuple[tuple[str, FailureModel], ...] = ()
 
 
 def failures_for(
@@ -304,6 +307,7 @@ def failures_for(
     router: FailureModel | None = DEFAULT_ROUTER
     planned = None
     per_host = {}
+    modes: list[tuple[str, FailureModel]] = []
     if spec is not None:
         fields = spec.model_fields_set
         if spec.servers is not None:
@@ -315,9 +319,14 @@ def failures_for(
         if spec.planned_reboots is not None:
             planned = reboots_from_spec(spec.planned_reboots)
         per_host = {name: model_from_spec(s) for name, s in spec.hosts.items()}
+        if spec.daemons is not None:
+            modes.append(("daemon", model_from_spec(spec.daemons)))
+        if spec.nics is not None:
+            modes.append(("nic", model_from_spec(spec.nics)))
     return Failures(
         servers=(per_host.get(hosts[0], server), per_host.get(hosts[1], server)),
         switches=() if switch is None else (switch,) * switches,
         routers=() if router is None else (router,) * routers,
         planned=planned,
+        modes=tuple(modes),
     )

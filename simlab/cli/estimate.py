@@ -120,6 +120,12 @@ def estimate(
         f"switch recovery {_s(gaps.get('switch_recovery_s'))}; "
         f"preempts: {'yes' if gaps.get('preempts') else 'no'}"
     )
+    modes = {k.removesuffix("_failover_s"): v for k, v in gaps.items() if k.endswith("_failover_s")}
+    if modes:
+        typer.echo(
+            "  failover gaps of other failure modes (s): "
+            + ", ".join(f"{mode} {_s(v)}" for mode, v in modes.items())
+        )
     cf = result.closed_form or {}
     if "downtime_minutes_per_year" in cf:
         typer.echo(

@@ -345,6 +345,12 @@ class FailuresSpec(_Strict):
     )
     switches: ComponentFailureSpec | None = Field(None, description="every switch on the path")
     routers: ComponentFailureSpec | None = Field(None, description="every router on the path")
+    daemons: ComponentFailureSpec | None = Field(
+        None, description="the HA daemon of each server crashes (SIGKILL) and is restarted"
+    )
+    nics: ComponentFailureSpec | None = Field(
+        None, description="the client-facing NIC of each server fails and is replaced"
+    )
     planned_reboots: PlannedRebootSpec | None = Field(None, description="patch windows")
 
 

@@ -135,3 +135,12 @@ def test_bad_failures_section(section, message):
     with pytest.raises(ConfigError, match=message) as info:
         _with_failures(section)
     assert "x.yaml:" in info.value.render()
+
+
+def test_daemon_and_nic_modes_from_the_scenario():
+    spec = _with_failures(
+        "failures:\n  daemons: {mtbf: 2000, mttr: 0.1}\n  nics: {mtbf: 90000, mttr: 4}\n"
+    )
+    f = failures_for(spec.failures, ("server-1", "server-2"))
+    assert [name for name, _ in f.modes] == ["daemon", "nic"]
+    assert f.modes[0][1] == FailureModel.exponential(2000, 0.1)

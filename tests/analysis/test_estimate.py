@@ -176,3 +176,30 @@ def test_agrees_with_brute_force_packet_level_runs(name):
         brute_total += brute
         mc_total += mc
     assert mc_total == pytest.approx(brute_total, rel=0.05)
+
+
+def test_further_failure_modes_use_their_own_gaps():
+    perfect = FailureModel.exponential(1e12, 1.0)
+    nic = FailureModel.exponential(100.0, 1.0)
+    failures = Failures(servers=(perfect, perfect), modes=(("nic", nic),))
+    gaps = Gaps.fixed(3.0)
+    gaps = Gaps(**{**gaps.__dict__, "modes": {"nic": np.array([10.0])}})
+    out = simulate(failures, gaps, years=50, replication=0, seed=4)
+    # the master's NIC fails ~ 8,760 / 101 times a year (with the backup up), 10 s each
+    per_year = out["failover"] * 3600 / 50
+    assert per_year == pytest.approx(8760 / 101 * 10 * (100 / 101) ** 2, rel=0.1)
+    assert out["both nodes down"] > 0  # both NICs down at once happens too
+
+
+def test_daemon_and_nic_gaps_are_measured():
+    carp = measure_gaps(scenario("carp-reboot"), samples=2, seed=5)
+    # a SIGKILLed daemon leaves the VIP configured and answering on its host: no outage
+    assert carp.modes["daemon"].tolist() == [0.0, 0.0]
+    assert ((carp.modes["nic"] > 1.0) & (carp.modes["nic"] < 3.8)).all()
+
+
+def test_sync_link_design_cannot_fail_over_on_power_loss():
+    """keepalived over a direct sync cable: the peer's power loss takes the cable's carrier
+    down, the backup enters FAULT and never takes over; the estimator says so."""
+    gaps = measure_gaps(scenario("keepalived-split-brain"), samples=1, seed=1)
+    assert not np.isfinite(gaps.failover).any()
