@@ -27,7 +27,7 @@ help:
 	@echo "make lint       ruff check + ruff format --check + import contracts"
 	@echo "make fmt        ruff format, then ruff check --fix"
 	@echo "make docs       build the HTML docs into docs/_build/html (warnings are errors)"
-	@echo "make apt-deps   install Debian packages the tests use (tshark), if root or sudo"
+	@echo "make apt-deps   install Debian packages the tests use (tshark, keepalived, ucarp, ...), if root"
 	@echo "make install    create .venv and install simlab with its dev and docs extras"
 	@echo "make clean      remove build output and caches; distclean also removes .venv"
 

@@ -11,6 +11,7 @@ from simlab.cli import (  # noqa: F401  (importing registers their commands)
     console,
     demo,
     estimate,
+    host,
     run,
 )
 from simlab.cli.app import app

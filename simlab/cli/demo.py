@@ -9,7 +9,7 @@ from simlab.cli.app import app
 
 @app.command()
 def demo() -> None:
-    """Decode the bundled captures, then run a VRRP and a CARP pair through a failover."""
+    """The seed's CARP reboot experiment as the article shows it, then keepalived, then captures."""
     from simlab.demo import run_demo
 
     run_demo(typer.echo)
