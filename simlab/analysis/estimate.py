@@ -11,7 +11,8 @@
      per server (one that cannot serve alone keeps the service down until the other is back);
    - ``switch recovery``: the switch comes back with an empty MAC table;
    - per further failure mode of the master: its HA daemon killed (``daemon``, restarted at
-     repair) or its client-facing NIC failed (``nic``, replaced at repair).
+     repair) or its client-facing NIC failed (``nic``, replaced at repair);
+   - ``reboot``: the master rebooted by its administrator (what a patch window costs).
 
    A gap that never closes within its window is infinite: the service stays down until the
    failed part is repaired (a configuration that cannot fail over, say).
@@ -221,6 +222,7 @@ def measure_gaps(
     returns: dict[str, list[float]] = {h: [] for h in hosts}
     cold: dict[str, list[float]] = {h: [] for h in hosts}
     mode_gaps: dict[str, list[float]] = {mode: [] for mode in _MODES}
+    reboot: list[float] = []
     nics = {h: _client_nic(scenario, h) for h in hosts}
     sw_recovery: list[float] = []
     preferred: str | None = None
@@ -316,6 +318,15 @@ def measure_gaps(
             returns[victim].append(_lost_after(world.trace.of(Probe), t, t + w))
             t = t + w + phase()
             world.run(t)
+
+        # f. the master is rebooted by its administrator (a patch window)
+        masters = _masters(world.trace.of(StateChange), hosts)
+        if len(masters) == 1:
+            world.apply("reboot", masters[0])
+            world.run(t + w)
+            reboot.append(_lost_after(world.trace.of(Probe), t, t + w))
+            t = t + w + boot[masters[0]] + w
+            world.run(t)
         if progress is not None:
             progress(k + 1, samples, "packet-level gaps")
 
@@ -329,7 +340,10 @@ def measure_gaps(
         cold_start=(_or(cold[order[0]], cold[order[1]]), _or(cold[order[1]], cold[order[0]])),
         switch_recovery=np.array(sw_recovery or [0.0], dtype=float),
         preempts=preempt_votes * 2 > samples,
-        modes={mode: np.array(x, dtype=float) for mode, x in mode_gaps.items()},
+        modes={
+            **{mode: np.array(x, dtype=float) for mode, x in mode_gaps.items()},
+            **({"reboot": np.array(reboot, dtype=float)} if reboot else {}),
+        },
     )
 
 
@@ -480,7 +494,8 @@ def simulate(
         f = s_i[hit]
         lab = labels[i][hit]
         d = np.empty(f.size)
-        for code, samples in enumerate([gaps.failover, gaps.failover, *mode_gaps]):
+        planned_gap = gaps.modes.get("reboot", gaps.failover)
+        for code, samples in enumerate([gaps.failover, planned_gap, *mode_gaps]):
             mine = lab == code
             d[mine] = _draw(g, samples, int(mine.sum()))
         d = np.minimum(d, e_i[hit] - f)

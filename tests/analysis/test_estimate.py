@@ -231,3 +231,14 @@ def test_agrees_with_brute_force_runs_of_the_code_built_seed_pair():
         mc.append(simulate(failures, gaps, years=1 / 8760, replication=r, seed=42)["total"])
     assert np.abs(np.array(brute) - np.array(mc)).max() < 0.003
     assert np.mean(mc) == pytest.approx(np.mean(brute), rel=0.05)
+
+
+def test_a_planned_reboot_costs_what_the_protocol_says():
+    """keepalived says goodbye (a priority-0 advert) when it stops: the backup takes over
+    after its skew time, well before the master-down interval a power loss needs."""
+    gaps = measure_gaps(scenario("keepalived-reboot"), samples=2, seed=1)
+    assert gaps.modes["reboot"].max() < 1.5 < gaps.failover.min()
+    perfect = FailureModel.exponential(1e12, 1.0)
+    planned = Failures(servers=(perfect, perfect), planned=PlannedReboots(every=730.0))
+    out = simulate(planned, gaps, years=1, replication=0, seed=0)
+    assert out["planned reboot"] * 3600 < 12 * 1.5
