@@ -11,7 +11,7 @@ writes whatever the daemon needs into the lab's work directory and returns the
   [-P]``. The up/down scripts only add/remove the VIP: the captures' up-script also ran
   ``arping -c 1``, which blocks ucarp for ~1 s before it sends its own gratuitous ARP; leaving it
   out keeps takeovers at ucarp's own speed (ucarp always sends its own GARP).
-* simlab: ``python -m simlab.cli.host vrrp|carp ...`` (the same as ``simlab host``).
+* simlab: ``python -m simlab host vrrp|carp ...`` (the same as ``simlab host``).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def simlab_vrrp_argv(
     auth_pass: str | None = None,
     use_vmac: bool = False,
 ) -> list[str]:
-    argv = [sys.executable, "-m", "simlab.cli.host", "vrrp", "--iface", "eth0",
+    argv = [sys.executable, "-m", "simlab", "host", "vrrp", "--iface", "eth0",
             "--vrid", str(VRID), "--priority", str(priority), "--vip", f"{VIP}/{PREFIXLEN}",
             "--version", str(version), "--advert-int", f"{advert_int:g}", "-D"]  # fmt: skip
     if nopreempt:
@@ -163,7 +163,7 @@ def start_simlab_carp(
     advbase: int = 1,
 ) -> Proc:
     """``simlab host carp`` in ``role``'s namespace."""
-    argv = [sys.executable, "-m", "simlab.cli.host", "carp", "--iface", "eth0",
+    argv = [sys.executable, "-m", "simlab", "host", "carp", "--iface", "eth0",
             "--vhid", str(VRID), "--pass", password, "--vip", f"{VIP}/{PREFIXLEN}",
             "--advbase", str(advbase), "--advskew", str(advskew), "--flavour", flavour,
             "-D"] + (["--preempt"] if preempt else [])  # fmt: skip

@@ -27,7 +27,7 @@ from simlab.host.netns import SeedLab, netns_unavailable_reason
 from simlab.host.probe import outages
 from simlab.wire import CarpAdvert, VrrpAdvert, carp_frame, garp_frame, vrrp_frame
 
-HOST = [sys.executable, "-m", "simlab.cli.host"]
+HOST = [sys.executable, "-m", "simlab", "host"]
 VIP = "192.0.2.50"
 
 
@@ -88,8 +88,7 @@ def test_log_lines_look_like_the_daemons(tmp_path: Path) -> None:
 
 
 def test_host_group_on_the_simlab_app() -> None:
-    import simlab.cli.host  # noqa: F401  (registers `host` even before simlab.cli imports it)
-    from simlab.cli.app import app
+    from simlab.cli import app
 
     result = CliRunner().invoke(app, ["host", "--help"])
     assert result.exit_code == 0, result.output
