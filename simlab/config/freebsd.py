@@ -486,8 +486,9 @@ class _Ctx:
     source: str | None
     mode: str  # "command", "rc_if", "rc_alias"
 
-    def error(self, column: int | None, width: int, message: str, expected: str | None = None):
-        self.sink.error(
+    def _report(self, severity: str, column, width, message, expected) -> None:
+        report = self.sink.error if severity == "error" else self.sink.warning
+        report(
             self.path,
             self.line,
             self.prefix + message,
@@ -497,16 +498,11 @@ class _Ctx:
             source=self.source,
         )
 
+    def error(self, column: int | None, width: int, message: str, expected: str | None = None):
+        self._report("error", column, width, message, expected)
+
     def warning(self, column: int | None, width: int, message: str, expected: str | None = None):
-        self.sink.warning(
-            self.path,
-            self.line,
-            self.prefix + message,
-            column=column,
-            width=width,
-            expected=expected,
-            source=self.source,
-        )
+        self._report("warning", column, width, message, expected)
 
 
 _CARP_RANGES = {"vhid": (1, 255), "advbase": (1, 255), "advskew": (0, 254)}

@@ -377,3 +377,8 @@ def forget_daemon(host: Any, daemon: Any) -> None:
         same.remove(daemon)
     if not same:
         nic.by_id.pop(daemon.ident, None)
+
+
+def history(console: Console) -> str:
+    """``history``: every line typed on this host, numbered as the shells number them."""
+    return "\n".join(f"{i:5d}  {line}" for i, line in enumerate(console.history, 1))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from simlab.config.errors import ConfigError
 from simlab.config.freebsd import CARP_SYSCTLS, freebsd_host, parse_ifconfig_args
-from simlab.console.common import CommandError, cat, forget_daemon, ping, sleep, tail
+from simlab.console.common import CommandError, cat, forget_daemon, history, ping, sleep, tail
 from simlab.core.carp_config import CarpConfig
 from simlab.render.ifconfig import AddressView, InterfaceView, freebsd_ifconfig, interface_views
 
@@ -434,10 +434,6 @@ def _help(shell: FreeBsdShell, argv: list[str]) -> str:
     return HELP
 
 
-def _history(shell: FreeBsdShell, argv: list[str]) -> str:
-    return "\n".join(f"{i:5d}  {line}" for i, line in enumerate(shell.console.history, 1))
-
-
 _COMMANDS = {
     "ifconfig": FreeBsdShell.ifconfig,
     "sysctl": FreeBsdShell.sysctl,
@@ -454,5 +450,5 @@ _COMMANDS = {
     "hostname": FreeBsdShell.hostname_cmd,
     "help": _help,
     "sleep": lambda shell, argv: sleep(shell.console, argv),
-    "history": _history,
+    "history": lambda shell, argv: history(shell.console),
 }

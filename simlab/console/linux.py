@@ -22,6 +22,7 @@ from simlab.console.common import (
     CommandError,
     cat,
     forget_daemon,
+    history,
     log_lines,
     ping,
     sleep,
@@ -523,10 +524,6 @@ def _help(shell: LinuxShell, argv: list[str]) -> str:
     return HELP
 
 
-def _history(shell: LinuxShell, argv: list[str]) -> str:
-    return "\n".join(f"{i:5d}  {line}" for i, line in enumerate(shell.console.history, 1))
-
-
 _COMMANDS = {
     "apt": LinuxShell.apt,
     "apt-get": LinuxShell.apt,
@@ -545,5 +542,5 @@ _COMMANDS = {
     "hostname": lambda shell, argv: shell.hostname(),
     "help": _help,
     "sleep": lambda shell, argv: sleep(shell.console, argv),
-    "history": _history,
+    "history": lambda shell, argv: history(shell.console),
 }
