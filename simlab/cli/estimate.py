@@ -35,13 +35,21 @@ def estimate(
         int,
         typer.Option("--gap-samples", help="Packet-level runs that measure the failover gaps."),
     ] = 8,
+    what_if: Annotated[
+        bool,
+        typer.Option(
+            "--what-if",
+            help="Also rank one-at-a-time improvements (redundant switch, better servers, "
+            "faster repair, faster failover) by the minutes a year they save.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Availability of a scenario's service IP over years: failover gaps measured in its
     packet-level world, then a Monte Carlo of its failure models (the scenario's `failures:`
     section, or the documented defaults)."""
     from simlab.analysis.availability import format_availability, nines
-    from simlab.analysis.estimate import estimate_scenario
+    from simlab.analysis.estimate import estimate_scenario, fix_first, scenario_models
 
     if years <= 0:
         raise fail(f"--years {years}: expected a positive number of years")
@@ -55,7 +63,7 @@ def estimate(
 
     def run(progress=None):
         try:
-            return estimate_scenario(
+            result = estimate_scenario(
                 spec,
                 years=years,
                 max_replications=replications,
@@ -64,12 +72,28 @@ def estimate(
                 gap_samples=gap_samples,
                 progress=progress,
             )
+            ranking = None
+            if what_if:
+                if progress is not None:
+                    progress(0, 1, "what-ifs")
+                ranking = fix_first(
+                    *scenario_models(spec, result),
+                    years=years,
+                    max_replications=replications,
+                    rel_tol=rel_tol,
+                    seed=seed,
+                )
+                if progress is not None:
+                    progress(1, 1, "what-ifs")
+            return result, ranking
         except ValueError as exc:
             raise fail(f"{spec.name}: {exc}") from None
 
     if as_json:
-        result = run()
+        result, ranking = run()
         out = {"scenario": spec.name, **result.as_dict()}
+        if ranking is not None:
+            out["fix_first"] = ranking
         typer.echo(json.dumps(_clean(out), allow_nan=False))
         return
 
@@ -90,7 +114,7 @@ def estimate(
                 tasks[what] = bar.add_task(what, total=total)
             bar.update(tasks[what], completed=done)  # type: ignore[arg-type]
 
-        result = run(progress)
+        result, ranking = run(progress)
 
     lo, hi = result.ci95
     dlo, dhi = result.downtime_ci95
@@ -132,6 +156,10 @@ def estimate(
             f"  closed form (pair formula with that gap, series parts): "
             f"{cf['downtime_minutes_per_year']:.2f} min/yr"
         )
+    if ranking:
+        typer.echo("  fix first (one change at a time, min/yr saved):")
+        for row in ranking:
+            typer.echo(f"    {row['change']:<28} {row['saved_minutes_per_year']:9.3f}")
 
 
 def _s(x: object) -> str:

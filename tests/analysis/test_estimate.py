@@ -242,3 +242,15 @@ def test_a_planned_reboot_costs_what_the_protocol_says():
     planned = Failures(servers=(perfect, perfect), planned=PlannedReboots(every=730.0))
     out = simulate(planned, gaps, years=1, replication=0, seed=0)
     assert out["planned reboot"] * 3600 < 12 * 1.5
+
+
+def test_fix_first_without_a_switch_ranks_the_pair_parts():
+    from simlab.analysis.estimate import fix_first
+
+    server = FailureModel.exponential(5000, 4)
+    ranking = fix_first(
+        Failures(servers=(server, server)), Gaps.fixed(2.6, cold_start=2.4), years=100, seed=1
+    )
+    names = [row["change"] for row in ranking]
+    assert "redundant switch" not in names and names[-1] == "failover twice as fast"
+    assert all(row["saved_minutes_per_year"] > 0 for row in ranking)

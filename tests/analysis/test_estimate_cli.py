@@ -69,3 +69,14 @@ def test_every_builtin_scenario_works_out_of_the_box(name):
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert 0.0 < out["availability"] <= 1.0
+
+
+def test_what_if_ranks_the_lone_switch_first():
+    result = invoke("estimate", "carp-reboot", "--json", "--what-if", *FAST)
+    assert result.exit_code == 0, result.output
+    ranking = json.loads(result.stdout)["fix_first"]
+    assert ranking[0]["change"] == "redundant switch"
+    saved = [row["saved_minutes_per_year"] for row in ranking]
+    assert saved == sorted(saved, reverse=True)
+    text = invoke("estimate", "carp-reboot", "--what-if", *FAST).stdout
+    assert "fix first" in text and "redundant switch" in text
