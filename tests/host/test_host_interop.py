@@ -181,6 +181,9 @@ class Fault:
 
 
 SIM_PING_NS = 50_000_000  # the simulated client probes as often as the real one
+# An outage may start with a probe sent just before the fault (its answer was lost): count it
+# for the fault if it began at most one probe interval (plus scheduling slack) earlier.
+PROBE_SLACK_NS = 2 * SIM_PING_NS
 
 
 def simulator_prediction(pair: Pair, fault: str, phase_ns: int) -> int | None:
@@ -234,7 +237,12 @@ def simulator_prediction(pair: Pair, fault: str, phase_ns: int) -> int | None:
         world.at(t_fault, master.ifconfig, seed.iface, "down")
     world.run(t_fault + 8 * NS_PER_S)
     probes = [r for r in world.trace if isinstance(r, Probe)]
-    runs = [o for o in find_outages(probes) if o.start >= t_fault and o.end is not None]
+    # A probe sent just before the fault whose answer the fault swallowed starts the outage:
+    # it belongs to this fault if it began at most one probe interval earlier.
+    runs = [
+        o for o in find_outages(probes)
+        if o.start >= t_fault - SIM_PING_NS and o.end is not None
+    ]  # fmt: skip
     return max((o.duration for o in runs), default=0)
 
 
@@ -265,7 +273,7 @@ def check_outages(pair: Pair, faults: list[Fault], probes: ProbeResult, pcap: Pa
         end = faults[i + 1].mono_ns if i + 1 < len(faults) else None
         runs = [
             o for o in probes.outages
-            if o.start >= fault.mono_ns and (end is None or o.start < end)
+            if o.start >= fault.mono_ns - PROBE_SLACK_NS and (end is None or o.start < end)
         ]  # fmt: skip
         measured = max((o.end - o.start for o in runs if o.end is not None), default=0)
         last = last_advert_before(pcap, HOSTS[X][1], fault.real_ns)
