@@ -18,7 +18,7 @@ from ipaddress import ip_address
 from simlab.wire.arp import Arp
 from simlab.wire.carp import CarpAdvert
 from simlab.wire.errors import DecodeError
-from simlab.wire.frames import parse_frame
+from simlab.wire.frames import ParsedFrame, parse_frame
 from simlab.wire.pcap import PcapRecord
 from simlab.wire.vrrp import VRRP_AUTH_PASS, VrrpAdvert, auth_pass_text
 
@@ -78,16 +78,20 @@ class CaptureReport:
     notes: list[str] = field(default_factory=list)
 
 
-def infer_vips(records: Sequence[PcapRecord]) -> tuple[str, ...]:
+def _parse(frame: bytes) -> ParsedFrame | DecodeError:
+    try:
+        return parse_frame(frame)
+    except DecodeError as exc:
+        return exc
+
+
+def infer_vips(parsed: Iterable[ParsedFrame | DecodeError]) -> tuple[str, ...]:
     """IPv4 service IPs announced by gratuitous ARP in the capture, in numeric order."""
-    found: set[str] = set()
-    for record in records:
-        try:
-            parsed = parse_frame(record.frame)
-        except DecodeError:
-            continue
-        if isinstance(parsed.payload, Arp) and parsed.payload.is_gratuitous:
-            found.add(parsed.payload.spa)
+    found = {
+        p.payload.spa
+        for p in parsed
+        if isinstance(p, ParsedFrame) and isinstance(p.payload, Arp) and p.payload.is_gratuitous
+    }
     return tuple(sorted(found, key=lambda a: int(ip_address(a))))
 
 
@@ -99,9 +103,11 @@ def summarize_capture(
 ) -> CaptureReport:
     """Summarise the VRRP, CARP and ARP frames of a capture (other frames are skipped)."""
     records = list(records)
+    parsed = [_parse(record.frame) for record in records]  # each frame is decoded once
     report = CaptureReport(vips=tuple(vips))
-    if password is not None and not vips and _has_carp(records):
-        report.vips = infer_vips(records)
+    has_carp = any(isinstance(p, ParsedFrame) and isinstance(p.payload, CarpAdvert) for p in parsed)
+    if password is not None and not vips and has_carp:
+        report.vips = infer_vips(parsed)
         report.vips_inferred = True
         if report.vips:
             report.notes.append(
@@ -114,31 +120,23 @@ def summarize_capture(
                 "checked (the HMAC covers the service IPs, which are not in the packet)"
             )
     start = records[0].ts_ns if records else 0
-    for number, record in enumerate(records, start=1):
+    for number, (record, frame) in enumerate(zip(records, parsed, strict=True), start=1):
         time = round((record.ts_ns - start) / 1e9, 9)
-        summary = _summarize(number, time, record.frame, password, report)
+        summary = _summarize(number, time, frame, password, report)
         if summary is not None:
             report.packets.append(summary)
     return report
 
 
-def _has_carp(records: Sequence[PcapRecord]) -> bool:
-    for record in records:
-        try:
-            if isinstance(parse_frame(record.frame).payload, CarpAdvert):
-                return True
-        except DecodeError:
-            continue
-    return False
-
-
 def _summarize(
-    number: int, time: float, frame: bytes, password: str | None, report: CaptureReport
+    number: int,
+    time: float,
+    parsed: ParsedFrame | DecodeError,
+    password: str | None,
+    report: CaptureReport,
 ) -> PacketSummary | None:
-    try:
-        parsed = parse_frame(frame)
-    except DecodeError as exc:
-        return PacketSummary(number, time, "undecodable", error=str(exc))
+    if isinstance(parsed, DecodeError):
+        return PacketSummary(number, time, "undecodable", error=str(parsed))
     common = dict(
         number=number,
         time=time,
