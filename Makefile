@@ -19,11 +19,12 @@ RUFF_FORMAT_CHECK := $(BIN)/ruff format --check $(LINT_PATHS)
 LINT_IMPORTS := $(BIN)/lint-imports
 SPHINX_ARGS := -W --keep-going -b html docs docs/_build/html
 
-.PHONY: help install apt-deps test lint fmt docs demo clean distclean
+.PHONY: help install apt-deps test lint fmt docs demo lab clean distclean
 
 help:
 	@echo "make demo       install, then run simlab demo (a VRRP and a CARP failover)"
 	@echo "make test       install, then ruff, import contracts, pytest (all, slow too), docs"
+	@echo "make lab        install, then open the notebooks in JupyterLab (LAB_ARGS=--no-browser ...)"
 	@echo "make lint       ruff check + ruff format --check + import contracts"
 	@echo "make fmt        ruff format, then ruff check --fix"
 	@echo "make docs       build the HTML docs into docs/_build/html (warnings are errors)"
@@ -43,7 +44,7 @@ $(STAMP): pyproject.toml
 	    $(PYTHON) -m venv $(VENV); \
 	  fi; \
 	fi
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,docs]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,docs,notebooks]'
 	@touch $@
 
 # Installs $(PKGS) with apt-get (callers check first whether they are needed); used by apt-deps
@@ -67,7 +68,7 @@ apt-install:
 # keepalived the package enabled is disabled, and one found running (PID file
 # /run/keepalived.pid) is stopped.
 APT_DEPS := tshark:tshark keepalived:keepalived ucarp:ucarp ip:iproute2 ping:iputils-ping \
-  arping:arping
+  arping:arping chromium:chromium
 
 apt-deps:
 	@missing=""; \
@@ -133,6 +134,11 @@ docs: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/simlab demo
+
+# The learner's entry point: JupyterLab on notebooks/ (README says which notebook to start with).
+LAB_ARGS ?=
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
 
 clean:
 	rm -rf docs/_build docs/jupyter_execute build dist .pytest_cache .hypothesis .ruff_cache \
