@@ -187,16 +187,7 @@ class Lab:
 
         bare = scenario.model_copy(update={"events": [], "probes": []})
         built = build_world(bare, seed=seed, capture_frames=False)
-        files: dict[str, dict[str, str]] = {}
-        for spec in scenario.topology.hosts:
-            mine: dict[str, str] = {}
-            if spec.os == "freebsd":
-                mine["/etc/rc.conf"] = spec.rc_conf or ""
-                mine["/etc/sysctl.conf"] = spec.sysctl_conf or ""
-            elif spec.keepalived_conf is not None:
-                mine["/etc/keepalived/keepalived.conf"] = spec.keepalived_conf
-            files[spec.name] = mine
-        lab = cls(built.world, files=files, step_s=step_s)
+        lab = cls(built.world, files=scenario_files(scenario), step_s=step_s)
         built.world.run(10 * NS_PER_S)
         return lab
 
@@ -215,6 +206,21 @@ class Lab:
 
     def transcript(self, host: str) -> str:
         return self[host].transcript_text()
+
+
+def scenario_files(scenario: Scenario) -> dict[str, dict[str, str]]:
+    """The host files a scenario configures, by host then path (``/etc/rc.conf``,
+    ``/etc/sysctl.conf``, ``/etc/keepalived/keepalived.conf``): what a console shows and edits."""
+    files: dict[str, dict[str, str]] = {}
+    for spec in scenario.topology.hosts:
+        mine: dict[str, str] = {}
+        if spec.os == "freebsd":
+            mine["/etc/rc.conf"] = spec.rc_conf or ""
+            mine["/etc/sysctl.conf"] = spec.sysctl_conf or ""
+        elif spec.keepalived_conf is not None:
+            mine["/etc/keepalived/keepalived.conf"] = spec.keepalived_conf
+        files[spec.name] = mine
+    return files
 
 
 def _advance(world: World, seconds: float) -> None:
