@@ -254,3 +254,55 @@ def test_fix_first_without_a_switch_ranks_the_pair_parts():
     names = [row["change"] for row in ranking]
     assert "redundant switch" not in names and names[-1] == "failover twice as fast"
     assert all(row["saved_minutes_per_year"] > 0 for row in ranking)
+
+
+def test_causes_are_exclusive_and_sum_to_the_total():
+    """Overlapping causes (both servers and the switch failing often): each minute goes to one
+    cause, so the causes add up to the total downtime; the switch outranks the servers, so its
+    minutes do not depend on what the servers did meanwhile."""
+    flaky = FailureModel.exponential(100, 50)
+    switch = FailureModel.exponential(100, 50)
+    router = FailureModel.exponential(200, 30)
+    failures = Failures(servers=(flaky, flaky), switches=(switch,), routers=(router,))
+    perfect = FailureModel.exponential(1e12, 1.0)
+    for seed in range(4):
+        out = simulate(failures, Gaps.fixed(600.0), years=5, replication=seed, seed=seed)
+        parts = sum(v for k, v in out.items() if k not in ("total", "hours"))
+        assert parts == pytest.approx(out["total"], rel=1e-9)
+        assert out["both nodes down"] > 0 and out["failover"] > 0 and out["switch"] > 0
+        alone = simulate(
+            Failures(servers=(perfect, perfect), switches=(switch,), routers=(router,)),
+            Gaps.fixed(600.0),
+            years=5,
+            replication=seed,
+            seed=seed,
+        )
+        assert out["router"] == pytest.approx(alone["router"])  # first in precedence
+        assert out["switch"] == pytest.approx(alone["switch"])  # nothing but the router above
+    e = estimate(failures, Gaps.fixed(600.0), years=5, max_replications=5, seed=1)
+    assert sum(e.by_cause.values()) == pytest.approx(e.downtime_minutes_per_year, rel=1e-9)
+
+
+def remote_only(name: str):
+    """The scenario probed only by its remote client: the router is on the path."""
+    spec = scenario(name)
+    return spec.model_copy(update={"probes": [p for p in spec.probes if p.client == "remote"]})
+
+
+def test_router_recovery_gap_is_measured_and_counted():
+    spec = remote_only("keepalived-reboot")
+    assert path_components(spec) == (["switch", "wan"], ["router"])
+    gaps = measure_gaps(spec, samples=2, seed=1)
+    assert gaps.router_recovery.size == 2 and np.isfinite(gaps.router_recovery).all()
+    assert gaps.summary()["router_recovery_s"] is not None
+    # no router on the path: nothing measured
+    assert measure_gaps(scenario("carp-reboot"), samples=1, seed=1).router_recovery.tolist() == [0]
+    # an hour of recovery after each router repair shows in the router's minutes
+    perfect = FailureModel.exponential(1e12, 1.0)
+    router = FailureModel.exponential(1000, 2)
+    failures = Failures(servers=(perfect, perfect), routers=(router,))
+    quick = simulate(failures, Gaps.fixed(3.0), years=50, replication=0, seed=2)
+    slow_gaps = Gaps(**{**Gaps.fixed(3.0).__dict__, "router_recovery": np.array([3600.0])})
+    slow = simulate(failures, slow_gaps, years=50, replication=0, seed=2)
+    repairs = 50 * 8760 / 1002
+    assert slow["router"] - quick["router"] == pytest.approx(repairs, rel=0.2)
