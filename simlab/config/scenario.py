@@ -14,6 +14,7 @@ to integer nanoseconds.
 
 from __future__ import annotations
 
+import re
 from ipaddress import ip_address, ip_interface
 from pathlib import Path
 from typing import Annotated, Literal, get_args
@@ -21,8 +22,10 @@ from typing import Annotated, Literal, get_args
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -257,16 +260,83 @@ class ParameterEvent(_Event):
     instance: str | None = None
 
 
+class RunStep(_Strict):
+    """A command typed on the console of ``host`` (a server or a client) at ``at`` seconds,
+    exactly as written (``fault_phase`` does not move it), e.g. ``{at: 12, host: server-1, run:
+    "ifconfig em0 down"}``. The console prints and does what the real host would
+    (docs/console.md lists the commands); ``simlab run`` records each one in the trace
+    (``console``) and a command that takes time (``ping -c 3``, ``sleep 5``) delays the next
+    step until it ends."""
+
+    at: Seconds
+    host: str = Field(description="the server or client whose console it is typed on")
+    run: str = Field(
+        min_length=1, description="one command line, as typed at the prompt (no newline)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_an_action(cls, data: object) -> object:
+        if isinstance(data, dict) and "action" in data:
+            raise ValueError(
+                "give either action: (a fault the simulator applies) or run: (a command typed "
+                "on host's console), not both"
+            )
+        return data
+
+    @field_validator("run")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if "\n" in value.strip("\n") or not value.strip():
+            raise ValueError("run: takes one command line (one step per command)")
+        return value.strip("\n")
+
+
+_FAULTS = (
+    HostEvent,
+    InterfaceEvent,
+    SwitchEvent,
+    CableEvent,
+    GarpEvent,
+    SysctlEvent,
+    ForceStateEvent,
+    ParameterEvent,
+)
+#: action -> the model of its event (the tag pydantic's discriminator returns)
+_MODEL_OF = {
+    action: model.__name__
+    for model in _FAULTS
+    for action in get_args(model.model_fields["action"].annotation)
+}
+
+
+def _event_tag(value: object) -> str | None:
+    """Which model a timeline item is: a ``run:`` step, else the model of its ``action:``. An
+    unknown action is returned as is (pydantic reports it as an invalid tag)."""
+    if isinstance(value, dict):
+        if "run" in value:
+            return RunStep.__name__
+        action = value.get("action")
+        if not isinstance(action, str):
+            return None
+        return _MODEL_OF.get(action, action)
+    if isinstance(value, BaseModel):
+        return type(value).__name__
+    return None
+
+
+#: one timeline item: a fault (``action:``) or a console command (``run:``)
 Event = Annotated[
-    HostEvent
-    | InterfaceEvent
-    | SwitchEvent
-    | CableEvent
-    | GarpEvent
-    | SysctlEvent
-    | ForceStateEvent
-    | ParameterEvent,
-    Field(discriminator="action"),
+    Annotated[HostEvent, Tag("HostEvent")]
+    | Annotated[InterfaceEvent, Tag("InterfaceEvent")]
+    | Annotated[SwitchEvent, Tag("SwitchEvent")]
+    | Annotated[CableEvent, Tag("CableEvent")]
+    | Annotated[GarpEvent, Tag("GarpEvent")]
+    | Annotated[SysctlEvent, Tag("SysctlEvent")]
+    | Annotated[ForceStateEvent, Tag("ForceStateEvent")]
+    | Annotated[ParameterEvent, Tag("ParameterEvent")]
+    | Annotated[RunStep, Tag("RunStep")],
+    Discriminator(_event_tag),
 ]
 
 
@@ -368,7 +438,10 @@ class Scenario(_Strict):
     )
     topology: Topology = Field(description="switches, routers, hosts, clients")
     probes: list[ProbeSpec] = Field(default_factory=list, description="what clients measure")
-    events: list[Event] = Field(default_factory=list, description="the timeline of faults")
+    events: list[Event] = Field(
+        default_factory=list,
+        description="the timeline: faults (action:) and commands typed on consoles (run:)",
+    )
     failures: FailuresSpec | None = Field(
         None, description="failure models for `simlab estimate` (defaults when omitted)"
     )
@@ -403,20 +476,34 @@ class Scenario(_Strict):
                     )
                 names[item.name] = kind
         hosts = {h.name: h for h in self.topology.hosts}
+        consoles = [*hosts, *(c.name for c in self.topology.clients)]
         for probe in self.probes:
             if names.get(probe.client) != "client":
                 raise ValueError(f"probe client {probe.client!r} is not a client in topology")
-        for event in self.events:
+        # "events.K.FIELD: ..." messages are placed at that line by parse_scenario
+        for k, event in enumerate(self.events):
             host = getattr(event, "host", None)
-            if host is not None and host not in hosts:
+            if isinstance(event, RunStep):
+                if host not in consoles:
+                    raise ValueError(
+                        f"events.{k}.host: run: at {event.at} s is typed on {host!r}, which has "
+                        f"no console; servers and clients: {', '.join(consoles)}"
+                    )
+            elif host is not None and host not in hosts:
                 raise ValueError(
-                    f"event at {event.at} s names host {host!r}; hosts: {', '.join(hosts)}"
+                    f"events.{k}.host: event at {event.at} s names host {host!r}; "
+                    f"hosts: {', '.join(hosts)}"
                 )
             switch = getattr(event, "switch", None)
             if switch is not None and names.get(switch) != "switch":
-                raise ValueError(f"event at {event.at} s names switch {switch!r}, not a switch")
+                raise ValueError(
+                    f"events.{k}.switch: event at {event.at} s names switch {switch!r}, "
+                    "not a switch"
+                )
             if event.at > self.until:
-                raise ValueError(f"event at {event.at} s is after until: {self.until} s")
+                raise ValueError(
+                    f"events.{k}.at: event at {event.at} s is after until: {self.until} s"
+                )
         if self.failures is not None:
             for name in self.failures.hosts:
                 if name not in hosts:
@@ -432,12 +519,30 @@ def _message(error: dict) -> tuple[str, str | None]:
     if kind == "extra_forbidden":
         return "is not a known key", None
     if kind == "union_tag_invalid":
-        ctx = error.get("ctx", {})
-        return f"unknown action {ctx.get('tag')!r}", f"one of {ctx.get('expected_tags', '')}"
+        tag = error.get("ctx", {}).get("tag")
+        known = ", ".join(repr(a) for a in _MODEL_OF)
+        return f"unknown action {tag!r}", f"one of {known}; or run: COMMAND"
+    if kind == "union_tag_not_found":
+        if isinstance(error.get("input"), dict):
+            return "needs action: (a fault) or run: (a command typed on host's console)", None
+        return (
+            "an event is a mapping",
+            "{at: S, action: ..., host: ...} or {at: S, host: H, run: CMD}",
+        )
     msg = error["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     return msg, None
+
+
+def _placed(message: str) -> tuple[tuple, str]:
+    """A whole-file check's message that starts with the field it blames (``events.3.host:
+    ...``) -> that field's location and the rest of the message."""
+    m = re.match(r"((?:[a-z_]+|\d+)(?:\.(?:[a-z_]+|\d+))*): (.*)", message, re.S)
+    if m is None or "." not in m.group(1):
+        return (), message
+    loc = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("."))
+    return loc, m.group(2)
 
 
 def _field_name(loc: tuple) -> str:
@@ -465,8 +570,10 @@ def parse_scenario(text: str, *, path: str = "scenario.yaml") -> Scenario:
             loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
             if error["type"] == "union_tag_invalid":
                 loc = (*loc, "action")
-            where = locate(positions, loc)
             message, expected = _message(error)
+            if not loc:
+                loc, message = _placed(message)
+            where = locate(positions, loc)
             diagnostics.append(
                 Diagnostic(
                     path,
@@ -479,20 +586,14 @@ def parse_scenario(text: str, *, path: str = "scenario.yaml") -> Scenario:
         raise ConfigError(diagnostics) from None
 
 
-def _actions() -> frozenset[str]:
-    events = (HostEvent, InterfaceEvent, SwitchEvent, CableEvent, GarpEvent, SysctlEvent)
-    events += (ForceStateEvent, ParameterEvent)
-    return frozenset(
-        tag for model in events for tag in get_args(model.model_fields["action"].annotation)
-    )
-
-
 #: every ``action:`` value a timeline event may have
-ACTIONS = _actions()
+ACTIONS = frozenset(_MODEL_OF)
+#: the discriminator's tags (model names) pydantic puts in an error's location
+_TAGS = frozenset({*_MODEL_OF.values(), RunStep.__name__})
 
 
 def _is_union_tag(part: object) -> bool:
-    return isinstance(part, str) and part in ACTIONS
+    return isinstance(part, str) and part in _TAGS
 
 
 def load_scenario(path: str | Path) -> Scenario:

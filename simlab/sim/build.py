@@ -30,6 +30,7 @@ from simlab.config.scenario import (
     InterfaceEvent,
     InterfaceSpec,
     ParameterEvent,
+    RunStep,
     Scenario,
     SwitchEvent,
     SysctlEvent,
@@ -214,6 +215,8 @@ def build_world(
     span = max(advert_intervals, default=NS_PER_S)
     offset = world.rng("fault-phase").randrange(span)
     for k, event in enumerate(scenario.events):
+        if isinstance(event, RunStep):
+            continue  # typed on a console, a layer above: simlab.console.script plays them
         phase = event.phase or scenario.fault_phase
         at = ns(event.at) + (offset if phase == "random" else 0)
         try:

@@ -111,3 +111,53 @@ def test_the_json_schema_names_every_event_action():
 def test_arbitrary_text_gives_a_config_error_or_a_scenario(text):
     with contextlib.suppress(ConfigError):
         parse_scenario(text)
+
+
+# --- run: steps (commands typed on a console) --------------------------------------------------
+EVENT = "{at: 10, action: reboot, host: server-1}"
+
+
+def with_event(item: str) -> str:
+    return GOOD.replace(EVENT, item)
+
+
+def test_a_run_step_is_an_event_beside_the_faults():
+    text = GOOD.replace(EVENT, EVENT + "\n  - {at: 12.5, host: client, run: ping -c 3 192.0.2.50}")
+    fault, step = parse_scenario(text).events
+    assert fault.action == "reboot"
+    assert (step.at, step.host, step.run) == (12.5, "client", "ping -c 3 192.0.2.50")
+    assert not hasattr(step, "action")
+
+
+@pytest.mark.parametrize(
+    ("item", "field", "words"),
+    [
+        ("{at: 10, host: server-1, run: ifconfig em0 down, action: reboot}", "events.0:",
+         "either action:"),
+        ("{at: 10, host: server-1}", "events.0:", "needs action: (a fault) or run:"),
+        ("{at: 10, host: server-1, run: ''}", "events.0.run:", "at least 1 character"),
+        ('{at: 10, host: server-1, run: "a\\nb"}', "events.0.run:", "one command line"),
+        ("{at: 10, host: switch, run: ls}", "events.0.host:", "no console; servers and clients"),
+        ("{at: 10, run: ls}", "events.0.host:", "is required"),
+        ("{at: 10, host: server-1, run: ls, phase: fixed}", "events.0.phase:", "not a known key"),
+        ("{at: 99, host: server-1, run: ls}", "events.0.at:", "after until: 30"),
+        ("just text", "events.0:", "an event is a mapping"),
+    ],
+)  # fmt: skip
+def test_run_step_mistakes_are_reported_at_the_events_line(item, field, words):
+    lines = [x for x in errors_of(with_event(item)) if x.startswith("lab.yaml")]
+    assert any(x.startswith(f"lab.yaml:20: {field}") and words in x for x in lines), lines
+
+
+def test_an_unknown_action_mentions_run_too():
+    (line,) = errors_of(GOOD.replace("action: reboot", "action: explode"))
+    assert "'power-off'" in line and "or run: COMMAND" in line
+
+
+def test_the_json_schema_has_the_run_form_exclusive_of_action():
+    schema = scenario_json_schema()
+    step = schema["$defs"]["RunStep"]
+    assert set(step["required"]) == {"at", "host", "run"}
+    assert step["additionalProperties"] is False and "action" not in step["properties"]
+    refs = [item["$ref"] for item in schema["properties"]["events"]["items"]["oneOf"]]
+    assert "#/$defs/RunStep" in refs and "#/$defs/HostEvent" in refs
