@@ -271,7 +271,8 @@ class RunStep(_Strict):
     at: Seconds
     host: str = Field(description="the server or client whose console it is typed on")
     run: str = Field(
-        min_length=1, description="one command line, as typed at the prompt (no newline)"
+        description='one command line, as typed at the prompt ("" is Enter: a running ping '
+        'prints its new lines; "^C" stops it)'
     )
 
     @model_validator(mode="before")
@@ -287,7 +288,7 @@ class RunStep(_Strict):
     @field_validator("run")
     @classmethod
     def _one_line(cls, value: str) -> str:
-        if "\n" in value.strip("\n") or not value.strip():
+        if "\n" in value.strip("\n"):
             raise ValueError("run: takes one command line (one step per command)")
         return value.strip("\n")
 

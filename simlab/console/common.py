@@ -230,6 +230,7 @@ class PingJob:
     pinger: object
     target: str
     start_ns: int
+    interval_ns: int = NS_PER_S
     shown: int = 0  # probe lines already printed
 
 
@@ -272,7 +273,10 @@ def _ping_args(argv: list[str]) -> tuple[int | None, int, str]:
     return count, interval_ns, target
 
 
-def _probes(console: Console, job_target: str, start_ns: int) -> list[Probe]:
+def _probes(console: Console, job_target: str, start_ns: int, interval_ns: int) -> list[Probe]:
+    """This ping's probes. The trace does not say which pinger sent a probe, and the same
+    client may be pinging the same address already (a scenario's probe): this one's request
+    number N left exactly at ``start + (N - 1) * interval``."""
     name = console.host.name
     return sorted(
         (
@@ -281,7 +285,7 @@ def _probes(console: Console, job_target: str, start_ns: int) -> list[Probe]:
             if p.client == name
             and p.target == job_target
             and p.kind == "ping"
-            and p.time >= start_ns
+            and p.time == start_ns + (p.seq - 1) * interval_ns
         ),
         key=lambda p: p.seq,
     )
@@ -301,16 +305,16 @@ def ping(console: Console, argv: list[str]) -> str:
     pinger = world.add_ping(console.host, target, interval_ns, start_ns=start, count=count)
     style = console.ping_style
     if count is None:
-        console.job = PingJob(pinger, target, start)
+        console.job = PingJob(pinger, target, start, interval_ns)
         console.took_ns = 0
         head = ping_lines([Probe(start, console.host.name, target, 1, "ping", False)], style=style)
         return head[0]
     last = start + (count - 1) * interval_ns
     world.run(last + NS_PER_S // 1000)
-    probes = _probes(console, target, start)
+    probes = _probes(console, target, start, interval_ns)
     if len(probes) < count:
         world.run(last + NS_PER_S)  # ping waits for the last answer, then gives up
-        probes = _probes(console, target, start)
+        probes = _probes(console, target, start, interval_ns)
     console.took_ns = 0
     return "\n".join(ping_lines(probes, style=style, context=None))
 
@@ -321,7 +325,7 @@ def ping_progress(console: Console, job: PingJob, final: bool) -> str:
     if final:
         job.pinger.stop()  # type: ignore[attr-defined]
         console.world.run(console.world.now)  # settle probes whose timeout has passed
-    probes = _probes(console, job.target, job.start_ns)
+    probes = _probes(console, job.target, job.start_ns, job.interval_ns)
     # a line appears once every earlier probe is settled (answered or timed out)
     settled = []
     for want, probe in enumerate(probes, start=1):

@@ -7,6 +7,10 @@ N s). All the consoles of a :class:`Lab` share one world and so one clock: while
 on the client's console, commands typed on the servers happen during it, as in the articles'
 two terminals.
 
+Every command a running host receives is also a ``console`` record in the world's trace
+(:class:`~simlab.sim.trace.FaultRecord`, ``detail`` is the line), so run reports list the
+commands beside the faults.
+
 The same world, seed and command lines give the same transcript, character for character.
 """
 
@@ -25,6 +29,7 @@ from simlab.console.common import (
     ping_progress,
     split_line,
 )
+from simlab.sim.trace import FaultRecord
 
 if TYPE_CHECKING:
     from simlab.config.scenario import Scenario
@@ -97,6 +102,7 @@ class Console:
         """Run one command line; return its output (no trailing newline; ``""`` if none)."""
         self.history.append(line)
         self.took_ns = None
+        self._record(line)
         out = self._run(line)
         self.transcript.append(f"{self.prompt} {line}".rstrip())
         if out:
@@ -105,6 +111,14 @@ class Console:
         if took:
             self.world.run(self.world.now + took)
         return out
+
+    def _record(self, line: str) -> None:
+        """The trace keeps every command a running host received (``console`` records, shown
+        in run reports beside the faults); keystrokes for a running ping (Enter, ``^C``),
+        comments and lines typed while the host is down are not commands it received."""
+        text = line.strip()
+        if self.host.booted and text and text != "^C" and not text.startswith("#"):
+            self.world.trace.append(FaultRecord(self.world.now, "console", self.host.name, text))
 
     def _run(self, line: str) -> str:
         text = line.strip()

@@ -127,6 +127,9 @@ def test_a_run_step_is_an_event_beside_the_faults():
     assert fault.action == "reboot"
     assert (step.at, step.host, step.run) == (12.5, "client", "ping -c 3 192.0.2.50")
     assert not hasattr(step, "action")
+    # an empty line is Enter (a running ping prints its new lines), as in simlab console
+    (enter,) = parse_scenario(with_event("{at: 10, host: client, run: ''}")).events
+    assert enter.run == ""
 
 
 @pytest.mark.parametrize(
@@ -135,7 +138,7 @@ def test_a_run_step_is_an_event_beside_the_faults():
         ("{at: 10, host: server-1, run: ifconfig em0 down, action: reboot}", "events.0:",
          "either action:"),
         ("{at: 10, host: server-1}", "events.0:", "needs action: (a fault) or run:"),
-        ("{at: 10, host: server-1, run: ''}", "events.0.run:", "at least 1 character"),
+        ("{at: 10, host: server-1, run: [ls]}", "events.0.run:", "valid string"),
         ('{at: 10, host: server-1, run: "a\\nb"}', "events.0.run:", "one command line"),
         ("{at: 10, host: switch, run: ls}", "events.0.host:", "no console; servers and clients"),
         ("{at: 10, run: ls}", "events.0.host:", "is required"),
