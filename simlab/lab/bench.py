@@ -20,21 +20,18 @@ from typing import Any
 
 import networkx as nx
 
+from simlab.analysis.availability import MINUTES_PER_YEAR, outages_by_cause
 from simlab.analysis.capture import summarize_capture
-from simlab.analysis.outages import find_outages
 from simlab.config.scenario import Scenario, load_scenario
 from simlab.core.actions import Log
 from simlab.core.timing import NS_PER_S
 from simlab.render.syslog import syslog_line
 from simlab.sim.build import build_world
-from simlab.sim.trace import FrameSent, LogLine, Probe, StateChange
+from simlab.sim.trace import FaultRecord, FrameSent, LogLine, Probe, StateChange
 from simlab.wire.errors import DecodeError
 from simlab.wire.frames import parse_frame
 from simlab.wire.icmp import IcmpEcho, NeighborAdvert
 from simlab.wire.pcap import PcapRecord
-
-#: minutes in a (non-leap) year: 365 x 24 x 60
-MINUTES_PER_YEAR = 525_600
 
 #: which state wins when a host runs several instances (one band per host)
 _STATE_RANK = {"MASTER": 4, "BACKUP": 3, "FAULT": 2, "INIT": 1, "DOWN": 0}
@@ -369,32 +366,26 @@ class Bench:
         return [_band(*piece) for piece in pieces]
 
     def _down_intervals(self) -> dict[str, list[tuple[int, int]]]:
-        """When each server was off or booting, from the hosts' own boot bookkeeping as the
-        trace records it: a host is down from its halt to its next boot-complete. The world
-        does not record either, so they are rebuilt from the INIT transitions the halt causes
-        and the first state change after boot."""
-        # The hosts record nothing at halt/boot, but every halt stops the daemons (a
-        # StateChange to INIT, or nothing when already INIT) and every boot starts them
-        # (INIT -> BACKUP/FAULT/MASTER). The FaultRecords say *why*.
-        from simlab.sim.trace import FaultRecord
-
+        """When each server was off or booting (ns spans). The trace has no "halted" record,
+        so a span starts at the power-off, or at the reboot plus the host's shutdown time,
+        and ends at the host's ``boot complete`` log line."""
         out: dict[str, list[tuple[int, int]]] = {name: [] for name in self.servers}
         now = self.world.now
         for name in self.servers:
             dev = self.world.devices[name]
             start: int | None = None
             for record in self.world.trace:
-                if isinstance(record, FaultRecord) and record.target == name:
-                    if record.kind == "power-off" and start is None:
-                        start = record.time + 0
-                    elif record.kind == "reboot" and start is None:
+                if isinstance(record, FaultRecord) and record.target == name and start is None:
+                    if record.kind == "power-off":
+                        start = record.time
+                    elif record.kind == "reboot":
                         start = record.time + dev.shutdown_ns
                 elif (
                     start is not None
-                    and isinstance(record, StateChange)
+                    and isinstance(record, LogLine)
                     and record.node == name
-                    and record.old == "INIT"
-                    and record.time > start
+                    and record.source == "simlab"
+                    and record.text == "boot complete"
                 ):
                     out[name].append((start, record.time))
                     start = None
@@ -421,9 +412,18 @@ class Bench:
 
     def outages(self) -> list[dict[str, Any]]:
         """Runs of unanswered probes per client: ``{"start_s","end_s","duration_s","client",
-        "target"}`` plus ``kind``, ``lost``, ``errors``; ``end_s`` is None while it lasts."""
+        "target"}`` plus ``kind``, ``lost``, ``errors`` and ``cause`` (failover, split brain...:
+        :func:`simlab.analysis.availability.outages_by_cause`); ``end_s`` is None while it
+        lasts (``duration_s`` then runs to the last lost probe)."""
         out = []
-        for o in find_outages(self.world.trace.of(Probe)):
+        kinds = {n: getattr(d, "kind", "") for n, d in self.world.devices.items()}
+        caused = outages_by_cause(
+            self.world.trace,
+            switches=[n for n, k in kinds.items() if k == "switch"],
+            routers=[n for n, k in kinds.items() if k == "router"],
+        )
+        for item in caused:
+            o = item.outage
             out.append(
                 {
                     "start_s": o.start / NS_PER_S,
@@ -434,9 +434,17 @@ class Bench:
                     "kind": o.kind,
                     "lost": o.lost,
                     "errors": list(o.errors),
+                    "cause": item.cause,
                 }
             )
         return out
+
+    def faults(self) -> list[dict[str, Any]]:
+        """Every action and fault so far: ``{"t_s","kind","target","detail"}``."""
+        return [
+            {"t_s": f.time / NS_PER_S, "kind": f.kind, "target": f.target, "detail": f.detail}
+            for f in self.world.trace.of(FaultRecord)
+        ]
 
     def log_lines(self, host: str | None = None, *, detail: bool = False) -> list[str]:
         """The hosts' log lines as /var/log/messages or journalctl shows them (``detail``
