@@ -100,6 +100,9 @@ class LabBench:
             value=0, min=0, max=1_000_000, step=1, interval=500, description="play"
         )
         self.play.observe(self._on_play, names="value")
+        # while playing, ticks skip the pcap link (megabytes after a few minutes, sent to the
+        # browser every half second); pausing brings it up to date
+        self.play.observe(self._on_playing, names="playing")
 
         # ---- per server
         rows = []
@@ -294,7 +297,12 @@ class LabBench:
 
     def _on_play(self, change: dict[str, Any]) -> None:
         if change["new"] != change["old"]:
-            self.step()
+            self.bench.advance(self.step_s)
+            self.refresh(pcap=not self.play.playing)
+
+    def _on_playing(self, change: dict[str, Any]) -> None:
+        if not change["new"]:
+            self.refresh()
 
     def _on_preempt(self, change: dict[str, Any]) -> None:
         self._do(
@@ -308,8 +316,8 @@ class LabBench:
         self.refresh()
 
     # ------------------------------------------------------------------ views
-    def refresh(self) -> None:
-        """Redraw every view from the bench."""
+    def refresh(self, *, pcap: bool = True) -> None:
+        """Redraw every view from the bench (``pcap=False`` leaves the pcap link as it is)."""
         bench = self.bench
         _copy(views.state_timeline(bench), self.figures["states"])
         _copy(views.probe_chart(bench), self.figures["probes"])
@@ -319,9 +327,10 @@ class LabBench:
         self.availability_view.value = views.availability_html(bench)
         self._refresh_logs()
         self._refresh_events()
-        self.pcap_link.value = pcap_link_html(
-            bench.pcap(), f"{bench.scenario.name}-seed{bench.seed}.pcap"
-        )
+        if pcap:
+            self.pcap_link.value = pcap_link_html(
+                bench.pcap(), f"{bench.scenario.name}-seed{bench.seed}.pcap"
+            )
         for console in self.consoles.values():
             console.refresh()
 

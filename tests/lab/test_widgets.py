@@ -153,6 +153,14 @@ def test_play_ticks_step_time():
     assert lab.bench.now_s == pytest.approx(t0 + 1.0)
     lab.buttons["run"].click()
     assert lab.bench.now_s == pytest.approx(t0 + 11.0)
+    # while playing the pcap link waits; pausing brings it up to date
+    lab.play.playing = True
+    before = lab.pcap_link.value
+    lab.play.value += 1
+    assert lab.pcap_link.value == before
+    assert f"t = {t0 + 11.5:.1f} s" in lab.clock.value
+    lab.play.playing = False
+    assert lab.pcap_link.value != before
 
 
 def test_same_buttons_same_run():
