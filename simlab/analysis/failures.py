@@ -128,6 +128,22 @@ class Fixed:
 Distribution = Exponential | Weibull | Lognormal | Fixed
 
 
+def with_mean(dist: Distribution, mean: float) -> Distribution:
+    """The same family and shape with every time scaled so the mean is ``mean`` hours (a
+    Weibull keeps its shape k, a lognormal its sigma): what a sweep of MTBF or MTTR varies."""
+    k = _positive("mean", mean) / dist.mean
+    match dist:
+        case Exponential():
+            return Exponential(mean)
+        case Weibull(shape=a, scale=b):
+            return Weibull(a, b * k)
+        case Lognormal(mu=mu, sigma=sg):
+            return Lognormal(mu + math.log(k), sg)
+        case Fixed():
+            return Fixed(mean)
+    raise ValueError(f"cannot rescale {dist!r}")  # pragma: no cover
+
+
 @dataclass(frozen=True, slots=True)
 class FailureModel:
     """A component that fails after ``ttf`` and is back after ``ttr`` (hours), again and again."""

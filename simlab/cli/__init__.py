@@ -11,8 +11,11 @@ from simlab.cli import (  # noqa: F401  (importing registers their commands)
     console,
     demo,
     estimate,
+    grade,
     host,
+    lab,
     run,
+    sweep,
 )
 from simlab.cli.app import app
 
