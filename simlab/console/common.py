@@ -369,20 +369,6 @@ def sleep(console: Console, argv: list[str]) -> str:
     return ""
 
 
-def forget_daemon(host: Any, daemon: Any) -> None:
-    """Take a stopped protocol instance out of its host: a vhid rc.conf no longer has, a
-    keepalived instance about to be re-read from its config. It will not start at boot again."""
-    host.daemons.pop(daemon.instance, None)
-    nic = daemon.nic
-    if daemon in nic.daemons:
-        nic.daemons.remove(daemon)
-    same = nic.by_id.get(daemon.ident, [])
-    if daemon in same:
-        same.remove(daemon)
-    if not same:
-        nic.by_id.pop(daemon.ident, None)
-
-
 def history(console: Console) -> str:
     """``history``: every line typed on this host, numbered as the shells number them."""
     return "\n".join(f"{i:5d}  {line}" for i, line in enumerate(console.history, 1))

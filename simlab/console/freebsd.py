@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 from simlab.config.errors import ConfigError
 from simlab.config.freebsd import CARP_SYSCTLS, freebsd_host, parse_ifconfig_args
-from simlab.console.common import CommandError, cat, forget_daemon, history, ping, sleep, tail
+from simlab.console.common import CommandError, cat, history, ping, sleep, tail
 from simlab.core.carp_config import CarpConfig
 from simlab.render.ifconfig import AddressView, InterfaceView, freebsd_ifconfig, interface_views
+from simlab.sim.trace import LogLine
 
 if TYPE_CHECKING:
     from simlab.console.session import Console
@@ -67,9 +68,9 @@ class FreeBsdShell:
         )
         f.writable |= {"/etc/rc.conf", "/etc/sysctl.conf", "/boot/loader.conf"}
         self.carp_loaded = bool(carp) or self._carp_at_boot()
-        self._boot_gen = self.host._boot_gen
         #: writable CARP sysctls the world does not model (allow, dscp...), as set here
         self.extra: dict[str, int] = {}
+        self.host.add_boot_hook(self._at_boot)
 
     # ------------------------------------------------------------------ state
     def _rc_conf_from_world(self) -> str:
@@ -106,13 +107,51 @@ class FreeBsdShell:
             or re.search(r'^\s*kld_list="[^"]*\bcarp\b', rc, re.M)
         )
 
-    def _sync_boot(self) -> None:
-        """After a reboot the modules are what loader.conf/rc.conf load."""
-        if self.host._boot_gen != self._boot_gen and self.host.booted:
-            self._boot_gen = self.host._boot_gen
-            self.carp_loaded = self._carp_at_boot() or any(
-                d.protocol == "carp" for d in self.host.daemons.values()
+    def _at_boot(self, host: object) -> None:
+        """At every boot (before anything starts) the host is what its files say:
+        /etc/sysctl.conf, the carp module only if loader.conf (``carp_load="YES"``) or rc.conf
+        (``kld_list="carp"``) loads it, and the vhids and interfaces of /etc/rc.conf. What was
+        typed by hand (``kldload carp``, ``ifconfig em0 vhid ...``) is gone."""
+        self._boot_sysctls()
+        self.carp_loaded = self._carp_at_boot()
+        self.extra = {}
+        try:
+            conf = freebsd_host(
+                self.console.files.text["/etc/rc.conf"], rc_conf_path="/etc/rc.conf"
             )
+        except ConfigError as exc:
+            # rc.d/netif fails on the bad line; simlab's reader cannot tell the good ones apart
+            first = exc.render().splitlines()[0]
+            world = self.console.world
+            world.trace.append(LogLine(world.now, self.host.name, "rc", first, "err"))
+            self._apply_vhids({})
+            return
+        for name in conf.interfaces:
+            if name in self.host.nics:
+                self.host.nics[name].admin_up = True  # ifconfig_em0="inet ..." brings it up
+        wanted = {(v.iface, v.vhid): v.config for v in conf.vhids if v.iface in self.host.nics}
+        self._apply_vhids(wanted if self.carp_loaded else {})
+
+    def _apply_vhids(self, wanted: dict) -> None:
+        """Make the host's vhids ``wanted`` ((iface, vhid) -> config): others are removed,
+        new ones added, changed ones restarted (only started at once if the host is up)."""
+        host = self.host
+        existing = {
+            (d.nic.name, d.config.vhid): d for d in host.daemons.values() if d.protocol == "carp"
+        }
+        for key, daemon in existing.items():
+            if key not in wanted:
+                if daemon.running:
+                    host.stop_daemon(daemon.instance)
+                host.remove_daemon(daemon.instance)
+        for key, config in wanted.items():
+            daemon = existing.get(key)
+            if daemon is None:
+                host.add_carp(key[0], config)
+            elif _differs(daemon.config, config) or (host.booted and not daemon.running):
+                daemon.config = config
+                if host.booted:
+                    host.restart_daemon(daemon.instance)
 
     def hostname(self) -> str:
         m = re.search(r'^\s*hostname="?([^"\n]+)"?', self.console.files.text["/etc/rc.conf"], re.M)
@@ -122,7 +161,6 @@ class FreeBsdShell:
         return [*_COMMANDS, "echo"]
 
     def run(self, argv: list[str]) -> str:
-        self._sync_boot()
         handler = _COMMANDS.get(argv[0])
         if handler is None:
             raise CommandError(
@@ -319,24 +357,10 @@ class FreeBsdShell:
         for name in names:
             if host.nics[name].admin_up:
                 host.ifconfig(name, "down")
-        existing = {
-            (d.nic.name, d.config.vhid): d for d in host.daemons.values() if d.protocol == "carp"
-        }
         if wanted and not self.carp_loaded:
             out.append("ifconfig: SIOCSVH: Protocol not supported")
             wanted = {}
-        for key, daemon in existing.items():
-            if key not in wanted:
-                if daemon.running:
-                    host.stop_daemon(daemon.instance)
-                forget_daemon(host, daemon)
-        for key, config in wanted.items():
-            daemon = existing.get(key)
-            if daemon is None:
-                host.add_carp(key[0], config)
-            elif _differs(daemon.config, config) or not daemon.running:
-                daemon.config = config
-                host.restart_daemon(daemon.instance)
+        self._apply_vhids(wanted)
         out.append(f"Starting Network: lo0 {' '.join(names)}.".replace("  ", " "))
         for name in names:
             host.ifconfig(name, "up")
@@ -382,12 +406,11 @@ class FreeBsdShell:
             if name == "net.inet.carp.demotion":
                 demotion = (demotion or 0) + number
             else:
-                self.host._configured[name] = number
+                self.host.set_boot_sysctl(name, number)
         if demotion is not None:
-            self.host._configured["net.inet.carp.demotion"] = demotion
+            self.host.set_boot_sysctl("net.inet.carp.demotion", demotion)
 
     def reboot(self, argv: list[str]) -> str:
-        self._boot_sysctls()
         if argv[0] == "shutdown":
             if len(argv) != 3 or argv[1] not in ("-r", "-p", "-h") or argv[2] != "now":
                 raise CommandError("usage: shutdown [-r | -p | -h] now (simlab: time is now)")

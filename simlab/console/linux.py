@@ -21,7 +21,6 @@ from simlab.console.common import (
     NS_PER_S,
     CommandError,
     cat,
-    forget_daemon,
     history,
     log_lines,
     ping,
@@ -61,7 +60,7 @@ Debian commands simlab understands on this host:
   cat FILE                     /etc/keepalived/keepalived.conf, /etc/sysctl.conf,
                                /etc/modules, /etc/network/interfaces
   echo '...' >> FILE           append a line (> replaces)
-  systemctl start|stop|restart|status|enable keepalived
+  systemctl start|stop|restart|status|enable|disable|is-enabled keepalived
   journalctl -u keepalived | tail [-n N] /var/log/syslog
   ping [-c N] [-i S] ADDR      without -c: runs until ^C
   reboot | hostname | sleep N | history | help
@@ -99,13 +98,15 @@ class LinuxShell:
         }
         #: journal lines the trace does not have (systemd's, config messages): (time, ident, text)
         self.journal: list[tuple[int, str, str]] = []
-        self._boot_gen = host._boot_gen
+        #: the keepalived.conf text the running instances were made from (None: none were)
+        self.applied_conf: str | None = f.text.get(KEEPALIVED_CONF) if vrrp else None
+        host.add_boot_hook(self._at_boot)
 
     # ------------------------------------------------------------------ state
     def _sysctl_conf_from_world(self) -> str:
         lines = [
             f"{key} = {value}"
-            for key, value in self.host._configured.items()
+            for key, value in self.host.boot_sysctls().items()
             if LINUX_SYSCTLS.get(key, value) != value
         ]
         return "".join(line + "\n" for line in lines)
@@ -123,20 +124,38 @@ class LinuxShell:
                 lines += ["", f"auto {name}", f"iface {name} inet manual"]
         return "\n".join(lines) + "\n"
 
-    def _sync_boot(self) -> None:
-        """After a reboot only what the files make permanent is back."""
-        host = self.host
-        if host._boot_gen == self._boot_gen or not host.booted:
-            return
-        self._boot_gen = host._boot_gen
+    def _at_boot(self, host: object) -> None:
+        """At every boot (before anything starts), only what the files make permanent is
+        back: /etc/sysctl.conf, the modules of /etc/modules, dummy0 up if
+        /etc/network/interfaces brings it up, keepalived if enabled (re-read if its file
+        changed since it was started)."""
+        self._boot_sysctls()
         modules = self.console.files.text["/etc/modules"]
         self.dummy_loaded = bool(re.search(r"^\s*dummy\b", modules, re.M))
         auto = self.console.files.text["/etc/network/interfaces"]
-        dummy = host.ifaces.get("dummy0")
+        dummy = self.host.ifaces.get("dummy0")
         if dummy is not None:
             dummy.admin_up = self.dummy_loaded and bool(
                 re.search(r"^\s*(auto|allow-hotplug)\s+.*\bdummy0\b", auto, re.M)
             )
+        if not (self.installed and self.enabled):
+            return
+        text = self.console.files.text.get(KEEPALIVED_CONF, "")
+        if text == self.applied_conf:
+            self._log("Starting keepalived.service - Keepalive Daemon (LVS and VRRP)...")
+            self._log("Started keepalived.service - Keepalive Daemon (LVS and VRRP).")
+        elif self._start_keepalived():
+            # it failed: nothing of the old configuration runs either
+            self._remove_instances()
+
+    def _remove_instances(self) -> None:
+        host = self.host
+        for daemon in list(host.daemons.values()):
+            if daemon.protocol == "vrrp":
+                if daemon.running:
+                    host.stop_daemon(daemon.instance)
+                host.remove_daemon(daemon.instance)
+        self.applied_conf = None
 
     def hostname(self) -> str:
         return self.host.name
@@ -145,7 +164,6 @@ class LinuxShell:
         return [*_COMMANDS, "echo"]
 
     def run(self, argv: list[str]) -> str:
-        self._sync_boot()
         handler = _COMMANDS.get(argv[0])
         if handler is None:
             raise CommandError(
@@ -156,7 +174,6 @@ class LinuxShell:
 
     def checklist(self) -> dict[str, bool]:
         """The keepalived article's checks, from what was done on this host."""
-        self._sync_boot()
         dummy = self.host.ifaces.get("dummy0")
         return {
             "keepalived installed": self.installed,
@@ -183,7 +200,7 @@ class LinuxShell:
         if self.installed:
             return head + f"keepalived is already the newest version ({KEEPALIVED_VERSION})."
         self.installed = True
-        self.enabled = True
+        self._set_enabled(True)
         self.console.files.text.setdefault(KEEPALIVED_CONF, "")
         self.console.took_ns = 5_000_000_000
         lines = [
@@ -363,7 +380,7 @@ class LinuxShell:
             name = name.strip().lstrip("-").replace("/", ".")
             if eq and name in self.host.sysctls and not raw.lstrip().startswith(("#", ";")):
                 try:
-                    self.host._configured[name] = int(value.strip())
+                    self.host.set_boot_sysctl(name, int(value.strip()))
                 except ValueError:
                     continue
 
@@ -409,11 +426,7 @@ class LinuxShell:
         self._log("Starting keepalived.service - Keepalive Daemon (LVS and VRRP)...")
         for diag in conf.diagnostics:
             self._log_config(str(diag))
-        for daemon in list(host.daemons.values()):
-            if daemon.protocol == "vrrp":
-                if daemon.running:
-                    host.stop_daemon(daemon.instance)
-                forget_daemon(host, daemon)
+        self._remove_instances()
         for inst in conf.instances:
             devices = {d for d in inst.vip_devices.values() if d and d != inst.interface}
             vip_iface = next(iter(devices), None)
@@ -425,15 +438,23 @@ class LinuxShell:
                 )
                 vip_iface = None
             host.add_vrrp(inst.interface, inst.config, vip_iface=vip_iface)
+        self.applied_conf = text
         self._log("Started keepalived.service - Keepalive Daemon (LVS and VRRP).")
         return ""
+
+    def _set_enabled(self, enabled: bool) -> None:
+        """systemctl enable|disable: whether keepalived starts at the next boot."""
+        self.enabled = enabled
+        self.host.set_enabled_at_boot("keepalived", enabled)
 
     def _running(self) -> bool:
         return any(d.running for d in self.host.daemons.values() if d.protocol == "vrrp")
 
     def systemctl(self, argv: list[str]) -> str:
         if len(argv) != 3:
-            raise CommandError("usage: systemctl start|stop|restart|status|enable keepalived")
+            raise CommandError(
+                "usage: systemctl start|stop|restart|status|enable|disable|is-enabled keepalived"
+            )
         verb, unit = argv[1], argv[2].removesuffix(".service")
         if unit != "keepalived" or not self.installed:
             if verb == "status":
@@ -452,12 +473,16 @@ class LinuxShell:
                         host.stop_daemon(daemon.instance)
                 self._log("keepalived.service: Deactivated successfully.")
             return ""
-        if verb == "enable":
-            self.enabled = True
-            return ""
-        if verb == "disable":
-            self.enabled = False
-            return ""
+        if verb in ("enable", "disable"):
+            if self.enabled == (verb == "enable"):
+                return ""  # the symlink is already there (or already gone)
+            self._set_enabled(verb == "enable")
+            link = "/etc/systemd/system/multi-user.target.wants/keepalived.service"
+            if verb == "enable":
+                return f"Created symlink {link} \u2192 /lib/systemd/system/keepalived.service."
+            return f'Removed "{link}".'
+        if verb == "is-enabled":
+            return "enabled" if self.enabled else "disabled"
         if verb == "status":
             return self._status()
         raise CommandError(f"Unknown command verb {verb}.")
@@ -515,7 +540,6 @@ class LinuxShell:
             raise CommandError("simlab models 'shutdown -r now' and 'reboot'")
         if argv[0] == "reboot" and len(argv) != 1:
             raise CommandError("usage: reboot (simlab takes no options)")
-        self._boot_sysctls()
         self.host.reboot()
         return f"Connection to {self.host.name} closed by remote host."
 

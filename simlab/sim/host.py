@@ -334,6 +334,10 @@ class Host:
         self.powered = True
         self.booted = False
         self._boot_gen = 0
+        #: daemon programs not started at boot (``systemctl disable keepalived``)
+        self.disabled_at_boot: set[str] = set()
+        #: called at every boot before anything starts: what the host's files make permanent
+        self.boot_hooks: list[Any] = []
         self.nics: dict[str, Nic] = {}
         self.ifaces: dict[str, Nic | Dummy] = {}
         self.local: dict[bytes, _Local] = {}
@@ -864,6 +868,8 @@ class Host:
     def _boot_complete(self, gen: int) -> None:
         if gen != self._boot_gen or not self.powered or self.booted:
             return
+        for hook in list(self.boot_hooks):
+            hook(self)
         self.booted = True
         world = self.world
         self.sysctls = dict(self._configured)
@@ -877,7 +883,8 @@ class Host:
             )
         self._refresh_nics()
         for daemon in self.daemons.values():
-            daemon.start()
+            if daemon.daemon not in self.disabled_at_boot:
+                daemon.start()
         for svc in self.services.values():
             if svc.autostart:
                 svc._start()
@@ -1126,3 +1133,49 @@ class Host:
         with self.world.atomic():
             self.world.fault("service-stop", self.name, f"service {name} stop")
             svc.state = "stopped"
+
+    # ------------------------------------------------------------------ what survives a boot
+    # (the console, a layer above, keeps the host's files and applies them through these)
+    @property
+    def boot_generation(self) -> int:
+        """How many times the host went down: changes at every halt (power loss, reboot)."""
+        return self._boot_gen
+
+    def boot_sysctls(self) -> dict[str, int]:
+        """The sysctls set at every boot (``/etc/sysctl.conf``), a copy."""
+        return dict(self._configured)
+
+    def set_boot_sysctl(self, name: str, value: int) -> None:
+        """``name=value`` in ``/etc/sysctl.conf``: applied from the next boot on (not now)."""
+        self._check_sysctl(name, value)
+        self._configured[name] = int(value)
+
+    def add_boot_hook(self, hook: Any) -> None:
+        """Call ``hook(host)`` at every boot, before the sysctls are applied and the daemons
+        and services start (it may add or remove daemons: they start after it)."""
+        self.boot_hooks.append(hook)
+
+    def set_enabled_at_boot(self, program: str, enabled: bool) -> None:
+        """``systemctl enable|disable PROGRAM``: whether its instances (``daemon.daemon``, e.g.
+        ``"keepalived"``) start at boot. Running instances are left alone."""
+        if enabled:
+            self.disabled_at_boot.discard(program)
+        else:
+            self.disabled_at_boot.add(program)
+
+    def remove_daemon(self, instance: str) -> Daemon:
+        """Take a stopped instance out of the host (its configuration is gone: a vhid rc.conf no
+        longer has, a keepalived instance about to be re-read); it will not start at boot."""
+        daemon = self.daemon(instance)
+        if daemon.running:
+            raise ValueError(f"{self.name}: stop {instance} before removing it")
+        del self.daemons[daemon.instance]
+        nic = daemon.nic
+        if daemon in nic.daemons:
+            nic.daemons.remove(daemon)
+        same = nic.by_id.get(daemon.ident, [])
+        if daemon in same:
+            same.remove(daemon)
+        if not same:
+            nic.by_id.pop(daemon.ident, None)
+        return daemon
