@@ -640,6 +640,19 @@ def _nines(a: float) -> float | None:
     return None if a >= 1.0 else round(-math.log10(1.0 - a), 3)
 
 
+#: both-down spans to expect before the interval may be called converged (e^-10: the chance of
+#: seeing none is negligible)
+RARE_EPISODES = 10
+
+
+def both_down_rate(failures: Failures) -> float:
+    """Both-down spans per hour, for independent servers: one fails while the other is in
+    repair (1/MTBF_i x U_j, both ways)."""
+    (a, b) = failures.servers
+    u_a, u_b = 1.0 - a.availability, 1.0 - b.availability
+    return max(u_b / a.mtbf + u_a / b.mtbf, 1e-300)
+
+
 def estimate(
     failures: Failures,
     gaps: Gaps,
@@ -652,7 +665,9 @@ def estimate(
     progress: Progress | None = None,
 ) -> Estimate:
     """Replications of ``years`` years each until the 95 % interval of the downtime is within
-    ``rel_tol`` of its mean (after at least ``min_replications``), or ``max_replications``."""
+    ``rel_tol`` of its mean (after at least ``min_replications``, and, when the closed form
+    says both servers down at once matters at that tolerance, after enough years to expect
+    :data:`RARE_EPISODES` such spans), or ``max_replications``."""
     if years <= 0:
         raise ValueError(f"years must be > 0, got {years!r}")
     if max_replications < 2:
@@ -660,6 +675,11 @@ def estimate(
     if not rel_tol > 0:
         raise ValueError(f"rel_tol must be > 0, got {rel_tol!r}")
     min_replications = max(2, min(min_replications, max_replications))
+    # rare events: until both servers have been down together a few times, replications that
+    # never saw it give a narrow interval around a total that leaves it out. Wait for them
+    # when the closed form says they matter at this tolerance.
+    rare_years = RARE_EPISODES / (both_down_rate(failures) * HOURS_PER_YEAR)
+    u_a, u_b = (1.0 - m.availability for m in failures.servers)
     totals: list[float] = []
     per_cause: dict[str, float] = dict.fromkeys(CAUSES, 0.0)
     converged = False
@@ -675,7 +695,8 @@ def estimate(
         if n >= min_replications:
             mean = float(np.mean(totals))
             half = t975(n - 1) * float(np.std(totals, ddof=1)) / math.sqrt(n)
-            if mean > 0 and half <= rel_tol * mean:
+            seen_rare = n * years >= rare_years or u_a * u_b < rel_tol * mean
+            if mean > 0 and half <= rel_tol * mean and seen_rare:
                 converged = True
                 break
     n = len(totals)

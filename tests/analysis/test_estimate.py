@@ -306,3 +306,22 @@ def test_router_recovery_gap_is_measured_and_counted():
     slow = simulate(failures, slow_gaps, years=50, replication=0, seed=2)
     repairs = 50 * 8760 / 1002
     assert slow["router"] - quick["router"] == pytest.approx(repairs, rel=0.2)
+
+
+def test_rare_both_down_spans_are_waited_for():
+    """MTBF 5,000 h, MTTR 4 h: both servers are down together about once in 360 years, yet
+    that is most of the pair's downtime. The interval is not called converged before about
+    ten such spans could have been seen, so it does not stop on a total that leaves them out."""
+    from simlab.analysis.estimate import RARE_EPISODES, both_down_rate
+
+    server = FailureModel.exponential(5000, 4)
+    failures = Failures(servers=(server, server))
+    rare_years = RARE_EPISODES / (both_down_rate(failures) * 8760)
+    expected = pair_downtime(5000, 4, 2.6).total
+    inside = 0
+    for seed in range(4):
+        e = estimate(failures, Gaps.fixed(2.6), years=50, max_replications=200, seed=seed)
+        assert e.replications * 50 >= rare_years or not e.converged
+        assert e.by_cause["both nodes down"] > 0
+        inside += e.downtime_ci95[0] <= expected <= e.downtime_ci95[1]
+    assert inside >= 3
