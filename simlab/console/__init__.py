@@ -6,6 +6,11 @@ the scenario files (``simlab.config``) and prints what FreeBSD or Debian would p
 (``simlab.render``). Simulated time advances between commands. A
 :class:`~simlab.console.session.Lab` holds one console per host of one world. See
 docs/console.md for the command reference.
+
+Three surfaces drive the same consoles: ``simlab console`` (:mod:`simlab.console.interactive`),
+the notebook widget (:mod:`simlab.lab.console_widget`) and ``run:`` steps in scenario files,
+played by :func:`simlab.console.script.run_scenario`. At every boot a host with a console is what
+its files say (``systemctl enable|disable``, ``carp_load``, rc.conf, sysctl.conf).
 """
 
 from __future__ import annotations
