@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simlab.analysis.outages import find_outages
 from simlab.config.scenario import HostEvent, RunStep, load_scenario
@@ -149,3 +151,41 @@ def test_the_scenario_steps_and_the_script_format_are_the_same() -> None:
     assert parse_steps(as_data) == scenario_steps(spec)
     with pytest.raises(ScriptError, match=r"steps\[0\]\.run: one command line"):
         parse_steps([{"at": 1, "host": "a", "run": "ls\nreboot"}])
+
+
+COMMANDS = [
+    "ifconfig em0 | grep carp",
+    "sleep 2",
+    "ping -c 2 192.0.2.1",
+    "hostname",
+    "ifconfig em0 down",
+    "ifconfig em0 up",
+    "reboot",
+    "tail -n 1 /var/log/messages",
+]
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 200).map(lambda t: t / 10),
+            st.sampled_from(["server-1", "server-2", "client"]),
+            st.sampled_from(COMMANDS),
+        ),
+        max_size=6,
+    )
+)
+def test_any_timeline_plays_in_time_order_and_twice_the_same(raw) -> None:
+    steps = [RunStep(at=at, host=host, run=line) for at, host, line in raw]
+    spec = console_scenario(until=20.0).model_copy(update={"events": steps, "probes": []})
+    built, entries = run_scenario(spec)
+    again, entries2 = run_scenario(spec)
+    assert render(entries) == render(entries2)
+    assert built.world.trace.records == again.world.trace.records
+    times = [e.time_ns for e in entries]
+    assert times == sorted(times) and len(entries) == len(steps)
+    order = sorted(range(len(steps)), key=lambda i: (steps[i].at, i))
+    for entry, i in zip(entries, order, strict=True):
+        assert entry.time_ns >= round(steps[i].at * 1e9)  # max(at, now)
+        assert (entry.host, entry.line) == (steps[i].host, steps[i].run)
