@@ -5,6 +5,8 @@ One :class:`CarpVhid` is one vhid on one parent interface. It never reads a cloc
 and never touches a socket: every input carries ``now`` (integer nanoseconds) and every output is
 an action (:mod:`simlab.core.actions`). Randomness (the advert counter, the IP id, OpenBSD's replay
 cookie) comes only from the injected ``random.Random``, so a seed reproduces a run byte for byte.
+(The simulator injects a stream whose k-th draw depends only on the seed and k, so it can skip
+steady periods without drawing them; see :meth:`ProtocolMachine.fast_forward`.)
 
 The behaviour follows FreeBSD's ``sys/netinet/ip_carp.c`` (carp_input_c, carp_master_down_locked,
 carp_setrun, carp_sc_state, carp_demote_adj, carp_ioctl_set), OpenBSD's ``ip_carp.c``
@@ -131,6 +133,30 @@ class CarpVhid(ProtocolMachine):
             no_ll = tuple(a for a in addrs if not ipaddress.ip_address(a).is_link_local)
             self._send_hash_addrs = no_ll
             self._accept_hash_addrs = (no_ll, addrs) if no_ll != addrs else (addrs,)
+
+    # ------------------------------------------------------------------ fast-forward support
+    _FF_TIMES = ("_announced", "_md_deadline", "_ad_deadline")
+    _FF_CACHES = frozenset({"_v4_template"})
+
+    @property
+    def period_ns(self) -> int | None:
+        """A MASTER's advert interval (it adverts by itself); None otherwise."""
+        if self._state == MASTER and self._ad_deadline is not None:
+            return self.advert_interval_ns
+        return None
+
+    def _ff_counts(self) -> dict[str, int]:
+        # a MASTER that has heard a peer counts its adverts (FreeBSD, ucarp: sc_counter++)
+        if self._state == MASTER and not self._init_counter and self._flavour != "openbsd":
+            return {"_counter": 1 << 64}
+        return {}
+
+    def _ff_ignored(self) -> frozenset[str]:
+        # Before a valid advert is heard the counter is redrawn for every advert (never read);
+        # a BACKUP's counter is the last one heard, rewritten by every advert of its master.
+        if self._init_counter or self._state != MASTER or self._flavour == "openbsd":
+            return frozenset({"_counter"})
+        return frozenset()
 
     # ------------------------------------------------------------------ public properties
     @property

@@ -115,6 +115,33 @@ class VrrpRouter(ProtocolMachine):
         self._advert_template: tuple[tuple, Ipv4Template | None, bytes] | None = None
         self._reset_timers()
 
+    # ------------------------------------------------------------------ fast-forward support
+    _FF_TIMES = (
+        "_announced",
+        "_down_at",
+        "_adver_at",
+        "_garp_at",
+        "_refresh_at",
+        "_preempt_until",
+    )
+    _FF_CACHES = frozenset({"_advert_template"})
+
+    @property
+    def period_ns(self) -> int | None:
+        """A MASTER's advert interval; with ``garp_master_refresh`` the refresh cycle (the
+        refresh rides on the first advert *after* the refresh time, so every refresh_ns //
+        interval + 1 adverts). None otherwise."""
+        if self._state != "MASTER" or self._adver_at is None:
+            return None
+        period = self._adver_int_cs * NS_PER_CS
+        refresh = self.config.garp_master_refresh_ns
+        if self._refresh_at is not None and refresh:
+            period *= refresh // period + 1
+        return period
+
+    def _ff_counts(self) -> dict[str, int]:
+        return {"_ip_id": 0x10000}  # +1 per advert, 16 bits
+
     # ------------------------------------------------------------------ public properties
     @property
     def state(self) -> str:

@@ -15,7 +15,8 @@ its actions say:
 
 The core objects are created fresh each time the daemon starts (a rebooted host or restarted
 daemon is a new process with a clean state); a CARP vhid keeps its random stream across
-restarts, so the run stays deterministic.
+restarts, so the run stays deterministic. That stream is counter-based
+(:meth:`~simlab.sim.world.World.counter_rng`): the k-th draw depends only on the seed and k.
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ class Daemon:
         if vip_iface is not None and daemon == "keepalived":
             target = host.ifaces[vip_iface]
             self._garp_nic = None if getattr(target, "noarp", False) else target  # type: ignore[assignment]
-        self.rng = self.world.rng(f"{host.name}/{self.instance}")
+        # counter-based: the k-th draw (IP id, counter) depends on k only, so a fast-forward
+        # can skip steady adverts without drawing their random fields
+        self.rng = self.world.counter_rng(f"{host.name}/{self.instance}")
         self.machine: VrrpRouter | CarpVhid | None = None
         self.running = False
         self.crashed = False

@@ -14,6 +14,14 @@ then the queue is drained (so a protocol instance is never re-entered in the mid
 out its own actions). A switch resolves a frame's path when the frame is put on the wire (MAC
 learning and lookup happen then), so a frame through a switch costs one event, not two.
 
+Fast-forward
+------------
+When nothing but the protocols' steady adverts is going on, the world skips whole advert periods
+up to just before the next planned event (fault or admin action), with a trace identical to the
+full run's: see :mod:`simlab.sim.quiesce`. ``World(fast_forward=False)`` turns it off. It only
+engages in runs that record no frames and run no probe (``capture_frames=False``, no running
+pinger or request client): those are the runs where a year of simulated time is affordable.
+
 Determinism
 -----------
 Every random draw comes from a stream derived from ``(seed, component name)`` with SHA-256, so
@@ -84,6 +92,13 @@ class _Call(Event):
         self.args = args
 
 
+class _PlannedCall(_Call):
+    """A fault or admin action from :meth:`World.at`: fast-forward never moves it."""
+
+
+_Planned = _PlannedCall  # the name simlab.sim.quiesce tests event classes against
+
+
 def stream_seed(seed: int, name: str) -> int:
     """The seed of component ``name``'s random stream: 64 bits of SHA-256 of ``"seed/name"``."""
     digest = hashlib.sha256(f"{seed}/{name}".encode()).digest()
@@ -95,17 +110,25 @@ class World:
 
     ``seed`` decides every random draw (link jitter and loss, CARP counters, ARP timer jitter,
     probe identifiers). ``capture_frames=False`` skips the :class:`FrameSent` records (for long
-    runs where only states and probes matter; the pcap is then empty).
+    runs where only states and probes matter; the pcap is then empty). ``fast_forward`` (on by
+    default) skips steady periods when the run records no frames and runs no probe; the trace
+    is the same either way (:mod:`simlab.sim.quiesce`).
     """
 
     #: zero-delay deliveries allowed in one instant before :class:`LivelockError`
     MAX_INLINE_PER_INSTANT = 100_000
 
-    def __init__(self, seed: int = 0, *, capture_frames: bool = True) -> None:
+    def __init__(
+        self, seed: int = 0, *, capture_frames: bool = True, fast_forward: bool = True
+    ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ValueError(f"seed must be an integer, got {seed!r}")
         self.seed = seed
         self.capture_frames = capture_frames
+        self.fast_forward = bool(fast_forward)
+        #: fast-forward jumps made, and the simulated ns they skipped
+        self.ff_jumps = 0
+        self.ff_skipped_ns = 0
         self.env = simpy.Environment(initial_time=0)
         self.trace = Trace()
         self.graph = nx.MultiGraph()
@@ -136,6 +159,19 @@ class World:
             stream = self._streams[name] = random.Random(stream_seed(self.seed, name))
         return stream
 
+    def counter_rng(self, name: str) -> random.Random:
+        """Like :meth:`rng`, but the k-th draw depends only on the seed, the name and k
+        (:class:`~simlab.sim.quiesce.CounterRng`): for components that draw in steady state (a
+        CARP vhid's IP ids and counters), so a fast-forward can skip draws by counting them."""
+        from simlab.sim.quiesce import CounterRng
+
+        stream = self._streams.get(name)
+        if stream is None:
+            stream = self._streams[name] = CounterRng(stream_seed(self.seed, name))
+        elif not isinstance(stream, CounterRng):
+            raise ValueError(f"random stream {name!r} is already a sequential stream")
+        return stream
+
     def run(self, until_ns: int) -> None:
         """Advance the world to ``until_ns``: every event due before it is processed (SimPy's
         ``run(until)`` rule) and :attr:`now` is ``until_ns`` afterwards. Probes whose timeout
@@ -160,6 +196,80 @@ class World:
                 probe.expire(self.now)
 
     def _run_until(self, until: int) -> None:
+        if self.fast_forward and not self.capture_frames:
+            self._run_fast(until)
+        else:
+            self._run_plain(until)
+
+    def _run_fast(self, until: int) -> None:
+        """:meth:`_run_plain` in steps, jumping over steady periods (:mod:`simlab.sim.quiesce`).
+
+        A check looks at the world at a moment when it is quiet, runs one period for real and
+        looks again; if the two agree, the world jumps. The moments chosen avoid frames in
+        flight: the first is just before the next protocol timer, a failed one retries just
+        after the event that made it fail."""
+        from simlab.sim import quiesce
+
+        env = self.env
+        before: quiesce.Snap | None = None
+        while env._now < until:
+            if before is None:
+                check = self._next_timer(until)
+                self._run_plain(check)
+                if env._now >= until:
+                    return
+                before, retry = quiesce.snapshot(self)
+                if before is None:
+                    if retry is not None and retry < until:
+                        self._run_plain(max(retry, env._now))
+                    continue
+            horizon = min(until, self._next_planned())
+            period = before.period
+            if before.now + 2 * period + before.reach >= horizon:
+                # no room for a jump before the next planned event: run up to it
+                before = None
+                self._run_plain(min(until, horizon + 1))
+                continue
+            self._run_plain(before.now + period)
+            after, _retry = quiesce.snapshot(self)
+            if after is None:
+                before = None
+                continue
+            plan = quiesce.compare(before, after)
+            if plan is None:
+                before = after  # look again one period on
+                continue
+            room = horizon - after.now - after.reach - period - 1
+            periods = min(room, plan.limit - after.now) // period
+            if periods >= 1:
+                quiesce.apply(self, plan, periods, period)
+                self.ff_jumps += 1
+                self.ff_skipped_ns += periods * period
+            before = None
+
+    def _next_timer(self, until: int) -> int:
+        """When to look for quiescence next: the next protocol timer (then the last advert has
+        long arrived), else a second from now; never past ``until``."""
+        from simlab.sim.daemon import Daemon
+
+        now = self.env._now
+        best = None
+        timer = Daemon._timer
+        for t, _prio, _eid, event in self.env._queue:
+            if (
+                t > now
+                and (best is None or t < best)
+                and getattr(getattr(event, "fn", None), "__func__", None) is timer
+            ):
+                best = t
+        return min(until, best if best is not None else now + NS_PER_S)
+
+    def _next_planned(self) -> int:
+        """The time of the next planned event (fault or admin action), or "never"."""
+        times = [t for t, _p, _e, ev in self.env._queue if ev.__class__ is _PlannedCall]
+        return min(times) if times else 1 << 62
+
+    def _run_plain(self, until: int) -> None:
         """``env.run(until=until)``, with the world's own events dispatched in this loop.
 
         SimPy's ``step`` costs a method call, a callback list and a failure check per event;
@@ -203,9 +313,15 @@ class World:
         if t_ns < self.now:
             raise ValueError(f"cannot schedule in the past: {t_ns} < now {self.now}")
         if isinstance(action, str):
-            self.call_at(t_ns, lambda: self.apply(action, *args, **kwargs))
+            self._plan(t_ns, lambda: self.apply(action, *args, **kwargs))
         else:
-            self.call_at(t_ns, lambda: action(*args, **kwargs))
+            self._plan(t_ns, lambda: action(*args, **kwargs))
+
+    def _plan(self, t: int, fn: Callable[[], Any]) -> None:
+        """``call_at`` for a planned event: marked so that fast-forward never moves it."""
+        env = self.env
+        heappush(env._queue, (t, NORMAL, next(env._eid), _PlannedCall(self, fn, ())))
+        self.events_scheduled += 1
 
     # ------------------------------------------------------------------ scheduling (internal)
     # These push onto SimPy's heap what ``env.schedule(event, NORMAL, delay)`` pushes (time,
