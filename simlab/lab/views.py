@@ -267,6 +267,7 @@ def topology_chart(bench: Bench) -> go.Figure:
             mode="markers+text",
             text=[f"{n}<br>{d['state']}" if d["kind"] == "host" else n for n, d in nodes],
             textposition="bottom center",
+            cliponaxis=False,  # the bottom row's labels hang below the plot area
             marker={
                 "size": 28,
                 "color": colours,
@@ -288,13 +289,21 @@ def topology_chart(bench: Bench) -> go.Figure:
     fig.update_layout(
         title=title,
         showlegend=False,
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x"},
+        xaxis={"visible": False, "range": _padded([x for x, _ in pos.values()])},
+        yaxis={"visible": False, "range": _padded([y for _, y in pos.values()], below=0.35)},
         height=380,
+        width=520,  # beside the availability figures, not the page's full width
         margin={"l": 20, "r": 20, "t": 50, "b": 20},
         plot_bgcolor="white",
     )
     return fig
+
+
+def _padded(values: list[float], *, below: float = 0.15) -> list[float]:
+    """An axis range around ``values`` with room for markers (and labels ``below``)."""
+    low, high = min(values, default=0.0), max(values, default=0.0)
+    span = (high - low) or 1.0
+    return [low - below * span, high + 0.15 * span]
 
 
 def _pick(row: Mapping[str, Any], *keys: str, default: Any = None) -> Any:
@@ -412,10 +421,11 @@ def event_html(rows: Iterable[Mapping[str, Any]], *, max_height_px: int = 320) -
             f"<td style='padding:0 8px;white-space:pre'>{html.escape(str(c))}</td>" for c in cells
         )
         body.append(f"<tr>{tds}</tr>")
+    # column-reverse keeps the box scrolled to the newest row without any JavaScript
     return (
-        f"<div style='max-height:{max_height_px}px;overflow:auto;font-family:monospace;"
-        f"font-size:12px'><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
-        "</tbody></table></div>"
+        f"<div style='max-height:{max_height_px}px;overflow:auto;display:flex;"
+        "flex-direction:column-reverse;font-family:monospace;font-size:12px'>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
@@ -423,8 +433,9 @@ def log_html(lines: Iterable[str], *, max_height_px: int = 240) -> str:
     """Log lines in a scrolling monospace box."""
     text = html.escape("\n".join(lines))
     return (
-        f"<pre style='max-height:{max_height_px}px;overflow:auto;font-size:12px;"
-        f"margin:0'>{text}</pre>"
+        f"<div style='max-height:{max_height_px}px;overflow:auto;display:flex;"
+        "flex-direction:column-reverse'>"
+        f"<pre style='font-size:12px;margin:0'>{text}</pre></div>"
     )
 
 

@@ -23,6 +23,7 @@ import base64
 import html
 import math
 from collections.abc import Callable
+from copy import deepcopy
 from dataclasses import dataclass
 from ipaddress import ip_address
 from pathlib import Path
@@ -166,14 +167,10 @@ class LabBench:
             ]
         )
         self.consoles: dict[str, Any] = {}
-        tabs = {
-            "Timeline": widgets.VBox(
-                [self.figures["states"], self.figures["probes"], self.availability_view]
-            ),
-            "Topology": self.figures["topology"],
-            "Logs": self.log_view,
-            "Packets": self.event_view,
-        }
+        # The figures stay out of the tabs: plotly cannot draw into a hidden tab (zero size;
+        # JupyterLab and Voila showed an empty plot and "indices must be valid indices for
+        # gd.data" once it was shown), and they are what every step changes.
+        tabs = {"Logs": self.log_view, "Packets": self.event_view}
         if consoles:
             console_tab = self._console_tab()
             if console_tab is not None:
@@ -202,6 +199,9 @@ class LabBench:
                     f"{html.escape(bench.scenario.description)}"
                 ),
                 controls,
+                self.figures["states"],
+                self.figures["probes"],
+                widgets.HBox([self.figures["topology"], self.availability_view]),
                 self.tabs,
             ]
         )
@@ -378,11 +378,20 @@ def _on_slider(
 
 
 def _copy(src: go.Figure, dst: go.FigureWidget) -> None:
-    """Replace ``dst``'s traces and layout with ``src``'s in one message to the browser."""
+    """Replace ``dst``'s traces and layout with ``src``'s.
+
+    A live view in the browser follows the delete/add/relayout messages. A view created
+    later (Voila renders after the cells ran; a notebook reopened) starts from the widget's
+    synced ``_widget_data``/``_widget_layout``, which plotly refreshes only when the figure
+    itself is displayed, never when it sits inside a box: without the two lines at the end
+    such a view starts from the first (empty) figure, and the next delete fails with
+    "indices must be valid indices for gd.data"."""
     with dst.batch_update():
         dst.data = ()
         dst.add_traces(list(src.data))
         dst.layout = src.layout
+    dst._widget_data = deepcopy(dst._data)
+    dst._widget_layout = deepcopy(dst._layout_obj._props)
 
 
 # ---------------------------------------------------------------------- availability calculator
@@ -486,10 +495,10 @@ class AvailabilityCalculator:
         self._busy = True  # the boxes below would call back into _set
         try:
             self.row = row
-            self.percent.value = row["percent"]
-            # rounded for the box: 99 % is 2 nines, not 1.9999999999999996
+            # rounded for the boxes: 99 % is 2 nines, not 1.9999999999999996
+            self.percent.value = round(row["percent"], 10)
             self.nines.value = round(min(row["nines"], self.nines.max), 6)
-            self.minutes.value = row["minutes_per_year"]
+            self.minutes.value = round(row["minutes_per_year"], 6)
             self.result.value = availability_html(row)
         finally:
             self._busy = False

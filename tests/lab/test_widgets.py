@@ -307,3 +307,16 @@ def test_election_explorer_sliders():
     assert ex.answer["winner"] == "node B"
     shown = {s.description for box in ex.columns.children for s in box.children}
     assert shown == {"priority A", "advert_int A", "priority B", "advert_int B"}
+
+
+def test_figures_synced_state_is_current_for_views_created_later():
+    # Voila (and a reopened notebook) draw a FigureWidget from its synced _widget_data /
+    # _widget_layout, not from the messages sent before the view existed
+    lab = LabBench("carp-reboot", seed=1, consoles=False)
+    lab.buttons["reboot server-1"].click()
+    lab.step(5)
+    for fig in lab.figures.values():
+        assert len(fig._widget_data) == len(fig.data) > 0
+        assert fig._widget_layout.get("title") == fig.layout.title.to_plotly_json()
+    shapes = lab.figures["probes"]._widget_layout["shapes"]
+    assert [s["name"] for s in shapes] == ["outage"]
