@@ -210,6 +210,22 @@ def path_components(scenario: Scenario) -> tuple[list[str], list[str]]:
     return sorted(c_sw | (s_sw & r_sw)), [r.name for r in topo.routers]
 
 
+@dataclass(frozen=True)
+class GapSample:
+    """What one packet-level run of :func:`measure_gap_sample` measured (seconds per fault);
+    :func:`combine_gaps` pools the samples into :class:`Gaps`."""
+
+    master: str  # who was master after the election
+    preempted: bool  # it took the VIP back when it returned
+    failover: tuple[float, ...]
+    returns: dict[str, tuple[float, ...]]
+    cold_start: dict[str, tuple[float, ...]]
+    modes: dict[str, tuple[float, ...]]
+    reboot: tuple[float, ...]
+    switch_recovery: tuple[float, ...]
+    router_recovery: tuple[float, ...]
+
+
 def measure_gaps(
     scenario: Scenario,
     *,
@@ -218,15 +234,58 @@ def measure_gaps(
     progress: Progress | None = None,
 ) -> Gaps:
     """Run the scenario's world ``samples`` times with faults at random phases (see the module
-    docstring) and collect the outage each kind of fault caused, in seconds."""
+    docstring) and collect the outage each kind of fault caused, in seconds. The samples are
+    independent (:func:`measure_gap_sample`), so a sweep can run them in parallel."""
     if samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples!r}")
+    parts = []
+    for k in range(samples):
+        parts.append(measure_gap_sample(scenario, k, seed=seed))
+        if progress is not None:
+            progress(k + 1, samples, "packet-level gaps")
+    return combine_gaps(scenario, parts)
+
+
+def combine_gaps(scenario: Scenario, parts: Sequence[GapSample]) -> Gaps:
+    """Pool samples (in sample order) into :class:`Gaps`: the first sample's master is the
+    preferred one; the protocol preempts when most samples saw it take the VIP back."""
+    if not parts:
+        raise ValueError("no gap samples to combine")
+    hosts = _servers(scenario)
+    preferred = parts[0].master
+    order = (preferred, hosts[1] if preferred == hosts[0] else hosts[0])
+
+    def pool(get) -> list[float]:
+        return [x for p in parts for x in get(p)]
+
+    cold = {h: pool(lambda p, h=h: p.cold_start[h]) for h in hosts}
+    reboot = pool(lambda p: p.reboot)
+    boot = [_boot_s(scenario, h) for h in order]
+    return Gaps(
+        servers=order,
+        boot_s=(boot[0], boot[1]),
+        failover=np.array(pool(lambda p: p.failover), dtype=float),
+        returns=tuple(np.array(pool(lambda p, h=h: p.returns[h]), dtype=float) for h in order),  # type: ignore[arg-type]
+        cold_start=(_or(cold[order[0]], cold[order[1]]), _or(cold[order[1]], cold[order[0]])),
+        switch_recovery=np.array(pool(lambda p: p.switch_recovery) or [0.0], dtype=float),
+        router_recovery=np.array(pool(lambda p: p.router_recovery) or [0.0], dtype=float),
+        preempts=sum(p.preempted for p in parts) * 2 > len(parts),
+        modes={
+            **{m: np.array(pool(lambda p, m=m: p.modes[m]), dtype=float) for m in _MODES},
+            **({"reboot": np.array(reboot, dtype=float)} if reboot else {}),
+        },
+    )
+
+
+def measure_gap_sample(scenario: Scenario, k: int, *, seed: int = 0) -> GapSample:
+    """Sample ``k`` of :func:`measure_gaps`: one world (seeded by ``seed`` and ``k``), every
+    kind of fault in turn at random phases (drawn from ``SeedSequence(seed, (2**31, k))``)."""
     hosts = _servers(scenario)
     switches, routers = path_components(scenario)
     base = scenario.model_copy(update={"events": [], "fault_phase": "fixed"})
     settle = max(p.start for p in scenario.probes) + 15.0
     w = round(WINDOW_S * NS_PER_S)
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**31,)))
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**31, k)))
     failover: list[float] = []
     returns: dict[str, list[float]] = {h: [] for h in hosts}
     cold: dict[str, list[float]] = {h: [] for h in hosts}
@@ -235,137 +294,125 @@ def measure_gaps(
     nics = {h: _client_nic(scenario, h) for h in hosts}
     sw_recovery: list[float] = []
     rt_recovery: list[float] = []
-    preferred: str | None = None
-    preempt_votes = 0
     boot = {h: round(_boot_s(scenario, h) * NS_PER_S) for h in hosts}
 
     def phase() -> int:
         return int(rng.integers(0, 2 * NS_PER_S))
 
-    for k in range(samples):
-        built = build_world(base, seed=seed * 1_000_003 + k, capture_frames=False)
-        world = built.world
-        t = round(settle * NS_PER_S) + phase()
-        world.run(t)
-        masters = _masters(world.trace.of(StateChange), hosts)
-        if len(masters) != 1:
-            raise ValueError(
-                f"{scenario.name}: expected one master {settle:g} s after start, found "
-                f"{masters or 'none'}; the estimator needs a pair that has elected"
-            )
-        master = masters[0]
-        preferred = preferred or master
-        other = hosts[1] if master == hosts[0] else hosts[0]
+    built = build_world(base, seed=seed * 1_000_003 + k, capture_frames=False)
+    world = built.world
+    t = round(settle * NS_PER_S) + phase()
+    world.run(t)
+    masters = _masters(world.trace.of(StateChange), hosts)
+    if len(masters) != 1:
+        raise ValueError(
+            f"{scenario.name}: expected one master {settle:g} s after start, found "
+            f"{masters or 'none'}; the estimator needs a pair that has elected"
+        )
+    master = masters[0]
+    other = hosts[1] if master == hosts[0] else hosts[0]
 
-        # a. the master loses power, then comes back
-        world.apply("power-off", master)
-        world.run(t + w)
+    # a. the master loses power, then comes back
+    world.apply("power-off", master)
+    world.run(t + w)
+    failover.append(_lost_after(world.trace.of(Probe), t, t + w))
+    t = t + w + phase()
+    world.run(t)
+    world.apply("power-on", master)
+    world.run(t + boot[master] + w)
+    returns[master].append(_lost_after(world.trace.of(Probe), t, t + boot[master] + w))
+    now_master = _masters(world.trace.of(StateChange), hosts)
+    preempted = now_master == [master]
+
+    # b. the other server loses power (a failover when it is master) and comes back
+    t = t + boot[master] + w + phase()
+    world.run(t)
+    was_master = _masters(world.trace.of(StateChange), hosts) == [other]
+    world.apply("power-off", other)
+    world.run(t + w)
+    if was_master:
         failover.append(_lost_after(world.trace.of(Probe), t, t + w))
-        t = t + w + phase()
-        world.run(t)
-        world.apply("power-on", master)
-        world.run(t + boot[master] + w)
-        returns[master].append(_lost_after(world.trace.of(Probe), t, t + boot[master] + w))
-        now_master = _masters(world.trace.of(StateChange), hosts)
-        preempt_votes += now_master == [master]
+    t = t + w + phase()
+    world.run(t)
+    world.apply("power-on", other)
+    world.run(t + boot[other] + w)
+    returns[other].append(_lost_after(world.trace.of(Probe), t, t + boot[other] + w))
 
-        # b. the other server loses power (a failover when it is master) and comes back
-        t = t + boot[master] + w + phase()
+    # c. both down, then one comes back (alternating which): the cold start
+    t = t + boot[other] + w + phase()
+    world.run(t)
+    world.apply("power-off", hosts[0])
+    world.apply("power-off", hosts[1])
+    first = hosts[k % 2]
+    t = t + 5 * NS_PER_S + phase()
+    world.run(t)
+    world.apply("power-on", first)
+    up = t + boot[first]
+    world.run(up + 2 * w)
+    cold[first].append(_restored_after(world.trace.of(Probe), up, up + 2 * w))
+
+    # d. the switch on the path fails and comes back with an empty MAC table
+    second = hosts[1 - k % 2]
+    world.apply("power-on", second)
+    t = up + 2 * w + boot[second] + w + phase()
+    world.run(t)
+    if switches:
+        world.apply("switch-fail", switches[0])
+        t = t + 10 * NS_PER_S
         world.run(t)
-        was_master = _masters(world.trace.of(StateChange), hosts) == [other]
-        world.apply("power-off", other)
+        world.apply("switch-recover", switches[0])
         world.run(t + w)
-        if was_master:
-            failover.append(_lost_after(world.trace.of(Probe), t, t + w))
+        sw_recovery.append(_restored_after(world.trace.of(Probe), t, t + w))
         t = t + w + phase()
         world.run(t)
-        world.apply("power-on", other)
-        world.run(t + boot[other] + w)
-        returns[other].append(_lost_after(world.trace.of(Probe), t, t + boot[other] + w))
-
-        # c. both down, then one comes back (alternating which): the cold start
-        t = t + boot[other] + w + phase()
+    # d'. the router on the path loses power and boots again: its ARP cache is empty
+    if routers:
+        world.apply("power-off", routers[0])
+        t = t + 10 * NS_PER_S
         world.run(t)
-        world.apply("power-off", hosts[0])
-        world.apply("power-off", hosts[1])
-        first = hosts[k % 2]
-        t = t + 5 * NS_PER_S + phase()
+        world.apply("power-on", routers[0])
+        up = t + world.device(routers[0]).boot_time_ns
+        world.run(up + w)
+        rt_recovery.append(_restored_after(world.trace.of(Probe), up, up + w))
+        t = up + w + phase()
         world.run(t)
-        world.apply("power-on", first)
-        up = t + boot[first]
-        world.run(up + 2 * w)
-        cold[first].append(_restored_after(world.trace.of(Probe), up, up + 2 * w))
 
-        # d. the switch on the path fails and comes back with an empty MAC table
-        second = hosts[1 - k % 2]
-        world.apply("power-on", second)
-        t = up + 2 * w + boot[second] + w + phase()
-        world.run(t)
-        if switches:
-            world.apply("switch-fail", switches[0])
-            t = t + 10 * NS_PER_S
-            world.run(t)
-            world.apply("switch-recover", switches[0])
-            world.run(t + w)
-            sw_recovery.append(_restored_after(world.trace.of(Probe), t, t + w))
-            t = t + w + phase()
-            world.run(t)
-        # d'. the router on the path loses power and boots again: its ARP cache is empty
-        if routers:
-            world.apply("power-off", routers[0])
-            t = t + 10 * NS_PER_S
-            world.run(t)
-            world.apply("power-on", routers[0])
-            up = t + world.device(routers[0]).boot_time_ns
-            world.run(up + w)
-            rt_recovery.append(_restored_after(world.trace.of(Probe), up, up + w))
-            t = up + w + phase()
-            world.run(t)
-
-        # e. the master's daemon is killed, then restarted; its NIC fails, then is replaced
-        for mode, (fail, repair) in _MODES.items():
-            masters = _masters(world.trace.of(StateChange), hosts)
-            if len(masters) != 1:  # pragma: no cover - the pair re-elected above
-                break
-            victim = masters[0]
-            args = (nics[victim],) if mode == "nic" else ()
-            world.apply(fail, victim, *args)
-            world.run(t + w)
-            mode_gaps[mode].append(_lost_after(world.trace.of(Probe), t, t + w))
-            t = t + w + phase()
-            world.run(t)
-            world.apply(repair, victim, *args)
-            world.run(t + w)
-            returns[victim].append(_lost_after(world.trace.of(Probe), t, t + w))
-            t = t + w + phase()
-            world.run(t)
-
-        # f. the master is rebooted by its administrator (a patch window)
+    # e. the master's daemon is killed, then restarted; its NIC fails, then is replaced
+    for mode, (fail, repair) in _MODES.items():
         masters = _masters(world.trace.of(StateChange), hosts)
-        if len(masters) == 1:
-            world.apply("reboot", masters[0])
-            world.run(t + w)
-            reboot.append(_lost_after(world.trace.of(Probe), t, t + w))
-            t = t + w + boot[masters[0]] + w
-            world.run(t)
-        if progress is not None:
-            progress(k + 1, samples, "packet-level gaps")
+        if len(masters) != 1:  # pragma: no cover - the pair re-elected above
+            break
+        victim = masters[0]
+        args = (nics[victim],) if mode == "nic" else ()
+        world.apply(fail, victim, *args)
+        world.run(t + w)
+        mode_gaps[mode].append(_lost_after(world.trace.of(Probe), t, t + w))
+        t = t + w + phase()
+        world.run(t)
+        world.apply(repair, victim, *args)
+        world.run(t + w)
+        returns[victim].append(_lost_after(world.trace.of(Probe), t, t + w))
+        t = t + w + phase()
+        world.run(t)
 
-    assert preferred is not None
-    order = (preferred, hosts[1] if preferred == hosts[0] else hosts[0])
-    return Gaps(
-        servers=order,
-        boot_s=(boot[order[0]] / NS_PER_S, boot[order[1]] / NS_PER_S),
-        failover=np.array(failover, dtype=float),
-        returns=(np.array(returns[order[0]]), np.array(returns[order[1]])),
-        cold_start=(_or(cold[order[0]], cold[order[1]]), _or(cold[order[1]], cold[order[0]])),
-        switch_recovery=np.array(sw_recovery or [0.0], dtype=float),
-        router_recovery=np.array(rt_recovery or [0.0], dtype=float),
-        preempts=preempt_votes * 2 > samples,
-        modes={
-            **{mode: np.array(x, dtype=float) for mode, x in mode_gaps.items()},
-            **({"reboot": np.array(reboot, dtype=float)} if reboot else {}),
-        },
+    # f. the master is rebooted by its administrator (a patch window)
+    masters = _masters(world.trace.of(StateChange), hosts)
+    if len(masters) == 1:
+        world.apply("reboot", masters[0])
+        world.run(t + w)
+        reboot.append(_lost_after(world.trace.of(Probe), t, t + w))
+        t = t + w + boot[masters[0]] + w
+        world.run(t)
+    return GapSample(
+        master=master,
+        preempted=preempted,
+        failover=tuple(failover),
+        returns={h: tuple(x) for h, x in returns.items()},
+        cold_start={h: tuple(x) for h, x in cold.items()},
+        modes={m: tuple(x) for m, x in mode_gaps.items()},
+        reboot=tuple(reboot),
+        switch_recovery=tuple(sw_recovery),
+        router_recovery=tuple(rt_recovery),
     )
 
 

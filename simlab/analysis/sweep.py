@@ -19,9 +19,10 @@ the cartesian product of the values given per parameter and returns one tidy row
   ``preempt_delay`` in every ``vrrp_instance``; ``boot_time`` of every server. These change
   the failover gaps, so they are measured again in the packet-level world.
 
-**Work and seeds.** Gap measurements (one per distinct protocol setting) and Monte Carlo
-estimates (one per point) are submitted to any :class:`concurrent.futures.Executor`: a local
-process pool by default, a Dask cluster's ``Client.get_executor()``, or :class:`SerialExecutor`.
+**Work and seeds.** Gap measurements (one task per packet-level sample of each distinct
+protocol setting) and Monte Carlo estimates (one per point) are submitted to any
+:class:`concurrent.futures.Executor`: a local process pool by default, a Dask cluster's
+``Client.get_executor()``, or :class:`SerialExecutor`.
 Tasks are top-level functions of plain data (the scenario as a JSON-ready dict), and every
 random draw comes from ``SeedSequence`` streams keyed by the seed, so the rows do not depend on
 the executor, the number of workers or the order tasks finish in.
@@ -46,7 +47,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from simlab.analysis.availability import CAUSES
-from simlab.analysis.estimate import Gaps, estimate, measure_gaps, path_components
+from simlab.analysis.estimate import (
+    Gaps,
+    GapSample,
+    combine_gaps,
+    estimate,
+    measure_gap_sample,
+    path_components,
+)
 from simlab.analysis.failures import (
     DEFAULT_ROUTER,
     DEFAULT_SERVER,
@@ -498,9 +506,10 @@ def _spec(name: str) -> ParamSpec:
 
 
 # --- the tasks (top-level functions of plain data, for process pools and Dask) -------------------
-def measure_task(scenario_data: dict, gap_samples: int, seed: int) -> Gaps:
-    """Gap measurement of one protocol setting (a worker task)."""
-    return measure_gaps(Scenario.model_validate(scenario_data), samples=gap_samples, seed=seed)
+def measure_task(scenario_data: dict, k: int, seed: int) -> GapSample:
+    """Gap sample ``k`` of one protocol setting (a worker task): what :func:`measure_gaps`
+    runs for sample ``k``, so the pooled samples are exactly its result."""
+    return measure_gap_sample(Scenario.model_validate(scenario_data), k, seed=seed)
 
 
 def estimate_task(
@@ -570,13 +579,13 @@ def sweep(
     points = grid(values)
     switches, routers = path_components(scenario)
     # everything is checked before any work is submitted
-    variants: dict[tuple, dict] = {}
+    variants: dict[tuple, Scenario] = {}
     plan = []
     for i, point in enumerate(points):
         world = tuple((k, v) for k, v in point.items() if _spec(k).world)
         failure = {k: v for k, v in point.items() if not _spec(k).world}
         if world not in variants:
-            variants[world] = apply_world_values(scenario, dict(world)).model_dump(mode="json")
+            variants[world] = apply_world_values(scenario, dict(world))
         apply_failure_values(
             failures_for(scenario.failures, ("a", "b"), switches=len(switches),
                          routers=len(routers)),
@@ -602,11 +611,15 @@ def _default_pool() -> Executor:
 
 
 def _run(pool, points, plan, variants, years, replications, rel_tol, gap_samples, progress):
+    data = {world: v.model_dump(mode="json") for world, v in variants.items()}
     gap_keys = list(dict.fromkeys((world, s) for world, _, s in plan))
+    # one task per (protocol setting, gap sample): the samples are independent
     gap_futures = {
-        pool.submit(measure_task, variants[world], gap_samples, s): (world, s)
+        pool.submit(measure_task, data[world], k, s): (world, s, k)
         for world, s in gap_keys
+        for k in range(gap_samples)
     }
+    samples: dict[tuple, list[GapSample | None]] = {key: [None] * gap_samples for key in gap_keys}
     waiting: dict[tuple, list[int]] = {}
     for i, (world, _, s) in enumerate(plan):
         waiting.setdefault((world, s), []).append(i)
@@ -620,14 +633,18 @@ def _run(pool, points, plan, variants, years, replications, rel_tol, gap_samples
             # handle finished futures in submission order: the same progress sequence always
             for fut in sorted(done, key=lambda f: _order(f, gap_futures, point_futures)):
                 if fut in gap_futures:
-                    key = gap_futures[fut]
-                    gaps = _result(fut, ", ".join(f"{k}={v}" for k, v in key[0]) or "baseline")
+                    world, s, k = gap_futures[fut]
+                    key = (world, s)
+                    samples[key][k] = _result(fut, _label(dict(world)) or "the scenario as written")
                     gaps_done += 1
                     if progress is not None:
                         progress(gaps_done, len(gap_futures), GAPS)
+                    if any(x is None for x in samples[key]):
+                        continue
+                    gaps = combine_gaps(variants[world], samples[key])  # type: ignore[arg-type]
                     for i in waiting[key]:
-                        world, failure, s = plan[i]
-                        f = pool.submit(estimate_task, variants[world], failure, gaps, years,
+                        _, failure, s = plan[i]
+                        f = pool.submit(estimate_task, data[world], failure, gaps, years,
                                         replications, rel_tol, s)  # fmt: skip
                         point_futures[f] = i
                         pending.add(f)
@@ -646,7 +663,7 @@ def _run(pool, points, plan, variants, years, replications, rel_tol, gap_samples
 
 def _order(f: Future, gap_futures: dict, point_futures: dict) -> tuple[int, int]:
     if f in gap_futures:
-        return (0, list(gap_futures).index(f))
+        return (0, gap_futures[f][2])
     return (1, point_futures[f])
 
 

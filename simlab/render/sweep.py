@@ -124,10 +124,14 @@ def sweep_figures(rows: Rows, params: Mapping[str, object] | Sequence[str], *, t
             base=[b["low"] for b in shown],
             orientation="h",
             name="range over its values",
-            text=[f"{_fmt(b['low_value'])} .. {_fmt(b['high_value'])}" for b in shown],
+            text=[
+                f"{_fmt(b['low_value'])}: {b['low']:.1f} .. {_fmt(b['high_value'])}: "
+                f"{b['high']:.1f}"
+                for b in shown
+            ],
             customdata=[[b["low"], b["high"]] for b in shown],
-            hovertemplate="%{y} = %{text}: %{customdata[0]:.2f} .. %{customdata[1]:.2f} "
-            "min/yr<extra></extra>",
+            hovertemplate="%{y}: %{customdata[0]:.2f} .. %{customdata[1]:.2f} min/yr "
+            "(%{text})<extra></extra>",
         )
     )
     if rows:

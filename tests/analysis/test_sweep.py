@@ -346,3 +346,18 @@ def test_figures_and_html(serial_rows):
     assert 'id="downtime"' in html and 'id="tornado"' in html
     assert "server.mttr_h" in html and "downtime, minutes per year" in html
     assert sweep_html(rows, params, title="carp-reboot") == html
+
+
+def test_gap_samples_run_as_separate_tasks_and_pool_into_measure_gaps():
+    from simlab.analysis.estimate import measure_gaps
+
+    spec = scenario("keepalived-reboot")
+    calls = []
+    kw = {**FAST, "gap_samples": 3}
+    rows = sweep(spec, ["server.mttr_h=4"], seed=2, executor=SerialExecutor(),
+                 progress=lambda *a: calls.append(a), **kw)  # fmt: skip
+    assert [c for c in calls if c[2] == GAPS] == [(i, 3, GAPS) for i in range(1, 4)]
+    gaps = measure_gaps(spec, samples=3, seed=2)
+    assert rows[0]["failover_gap_s"] == gaps.summary()["failover_s"]
+    e = estimate_scenario(spec, years=2, max_replications=3, gap_samples=3, seed=2)
+    assert rows[0]["downtime_minutes_per_year"] == e.downtime_minutes_per_year
