@@ -129,6 +129,15 @@ def sweep(
             )
         except ValueError as exc:
             raise fail(f"{spec.name}: {exc}") from None
+        except Exception as exc:
+            if client is None:
+                raise
+            # a cluster's own failures (a worker without simlab, a killed worker) are not bugs
+            # of this command: say where and what
+            raise fail(
+                f"the Dask cluster at {scheduler} failed a task: {type(exc).__name__}: {exc} "
+                "(are simlab and its dependencies installed on its workers?)"
+            ) from None
         finally:
             if client is not None:
                 client.close()
