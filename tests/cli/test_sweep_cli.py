@@ -95,3 +95,35 @@ def test_scheduler_gives_the_same_csv_as_the_local_pool(tmp_path):
                         "--out-html", str(tmp_path / "dask.html"))  # fmt: skip
     assert remote.exit_code == 0, remote.output
     assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+
+
+def test_a_task_the_cluster_fails_names_the_scheduler(tmp_path, monkeypatch):
+    """A cluster whose workers cannot run the tasks (here: every task raises, as a worker
+    without simlab would): exit 2 with the address, and the client is closed."""
+    from concurrent.futures import Executor, Future
+
+    import simlab.cli.sweep as cli_sweep
+
+    class Broken(Executor):
+        def submit(self, fn, /, *args, **kwargs):
+            f = Future()
+            f.set_exception(ModuleNotFoundError("No module named 'simlab'"))
+            return f
+
+    class Client:
+        closed = False
+
+        def get_executor(self):
+            return Broken()
+
+        def close(self):
+            Client.closed = True
+
+    monkeypatch.setattr(cli_sweep, "_connect", lambda address: Client())
+    monkeypatch.chdir(tmp_path)
+    result = invoke("carp-reboot", "-p", "advbase=1", "--scheduler", "tcp://cluster:8786", *FAST)
+    assert result.exit_code == 2
+    assert "the Dask cluster at tcp://cluster:8786 failed a task: ModuleNotFoundError" in (
+        result.output
+    )
+    assert Client.closed
