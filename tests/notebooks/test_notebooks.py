@@ -88,6 +88,7 @@ def check_02(text: str) -> None:
 
 def check_03(text: str) -> None:
     assert "net.ipv4.ip_nonlocal_bind = 1" in text
+    assert re.search(r"^dummy$", text, re.M), "dummy listed in /etc/modules"
     assert "Entering MASTER STATE" in text
     assert "0% packet loss" in text, "keepalived's priority-0 goodbye: a reboot loses no ping"
     ping = number(r"client ping -> 192\.0\.2\.50: outage from [\d.]+ s, ([\d.]+) s", text)
@@ -100,6 +101,10 @@ def check_04(text: str) -> None:
     assert "carp: BACKUP vhid 1 advbase 1 advskew 100" in text
     outage = number(r"The client lost the service IP for ([\d.]+) s", text)
     assert 2 <= outage <= 4, "the article measured about 3 s"
+    low = number(r"^between ([\d.]+) and [\d.]+ s", text)
+    high = number(r"^between [\d.]+ and ([\d.]+) s", text)
+    assert 2 <= low < high <= 4, "the phase of the failure moves the outage within ~1 s"
+    assert "packet loss" in text, "the client's ping statistics"
     assert "BACKUP -> MASTER (master timed out)" in text
     assert "MASTER -> INIT (hardware interface down)" in text
 
@@ -129,6 +134,10 @@ def check_07(text: str) -> None:
     slow = number(r"^repairs take 24 h\s+([\d.]+)", text)
     no_switch = number(r"^a switch that never fails\s+([\d.]+)", text)
     assert no_switch < built / 10 < slow / 10, "the lone switch dominates; slow repairs cost"
+    for mttr in (1, 4, 24):
+        with_switch = number(rf"^MTTR\s+{mttr} h, switch MTBF\s+50000 h:\s+([\d.]+)", text)
+        no_switch = number(rf"^MTTR\s+{mttr} h, switch MTBF\s+inf h:\s+([\d.]+)", text)
+        assert no_switch < with_switch
     first = re.search(r"^(\S.*?)\s+saves\s+([\d.]+) min/yr", text, re.M)
     assert first and first.group(1) == "redundant switch", "fix the single switch first"
     saved = [float(m) for m in re.findall(r"saves\s+(-?[\d.]+) min/yr", text)]
