@@ -117,6 +117,7 @@ def test_reboot_button_in_chromium_shows_the_outage(tmp_path: Path) -> None:
             headless=True,
             viewport={"width": 1280, "height": 1600},
         )
+        passed = False
         try:
             page = context.pages[0] if context.pages else context.new_page()
             # JavaScript errors are kept for the failure message: some come from Jupyter's
@@ -136,12 +137,15 @@ def test_reboot_button_in_chromium_shows_the_outage(tmp_path: Path) -> None:
             reboot.first.click()
             play_on(page)
             label = wait_for_new_outage_label(page, before, timeout_s=60, errors=errors)
+            page.wait_for_timeout(1000)  # the other views' updates follow the probe chart's
             page.screenshot(path=str(shots / "04-carp-freebsd-reboot.png"), full_page=True)
+            passed = True
             seconds = float(OUTAGE_LABEL.match(label).group(1))  # type: ignore[union-attr]
             assert 2.0 <= seconds <= 4.0, f"outage label {label!r}: the article measured ~3 s"
         finally:
-            with contextlib.suppress(Exception):
-                page.screenshot(path=str(shots / "04-carp-freebsd-last.png"), full_page=True)
+            if not passed:  # what the page looked like when it went wrong
+                with contextlib.suppress(Exception):
+                    page.screenshot(path=str(shots / "04-carp-freebsd-failed.png"), full_page=True)
             context.close()
 
 
