@@ -46,7 +46,9 @@ def sweep(
     ] = 0,
     rel_tol: Annotated[
         float,
-        typer.Option("--rel-tol", help="Stop a point when its 95 % half-width is below this."),
+        typer.Option(
+            "--rel-tol", help="Stop a point when its 95 % half-width is below this fraction."
+        ),
     ] = 0.05,
     gap_samples: Annotated[
         int,
