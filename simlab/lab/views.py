@@ -92,8 +92,16 @@ def _fault_marks(bench: Bench) -> tuple[list[dict], list[dict]]:
     shapes: list[dict] = []
     annotations: list[dict] = []
     by_time: dict[float, list[str]] = {}
+    details: dict[float, list[str]] = {}
     for f in bench.faults():
-        by_time.setdefault(f["t_s"], []).append(f"{f['kind']} {f['target']}")
+        # a command typed on a console is shown as typed; the action it caused follows it
+        label = (
+            f"{f['target']}# {f['detail']}"
+            if f["kind"] == "console"
+            else f"{f['kind']} {f['target']}"
+        )
+        by_time.setdefault(f["t_s"], []).append(label)
+        details.setdefault(f["t_s"], []).append(f"{f['target']}: {f['detail']}")
     for t, labels in by_time.items():
         shapes.append(
             {
@@ -115,6 +123,7 @@ def _fault_marks(bench: Bench) -> tuple[list[dict], list[dict]]:
                 "xref": "x",
                 "yref": "paper",
                 "text": text if len(text) < 40 else text[:37] + "…",
+                "hovertext": "<br>".join(html.escape(d) for d in dict.fromkeys(details[t])),
                 "showarrow": False,
                 "yanchor": "bottom",
                 "font": {"size": 10},

@@ -253,6 +253,7 @@ class LabBench:
             ]
         for name, slider, setter in specs:
             slider.description = name
+            slider.layout = widgets.Layout(width="260px")  # both fit beside the buttons
             slider.continuous_update = False  # one change per release, not per pixel
             key = f"{name} {host}"
             slider.observe(_on_slider(self, key, setter, host), names="value")
