@@ -15,10 +15,10 @@ For each student:
    runs. The student's code never runs in this process, so a replaced builtin or an object
    whose ``==`` is always true in their kernel cannot reach a check.
 
-checks.py is loaded, and its SHA-256 taken, before any student code runs; it is hashed again at
-the end and a change fails the run (exit 2). Grades depend only on (lab, submissions): same
-inputs give byte-identical outputs (submissions are graded in sorted order; nothing depends on
-time or worker count).
+checks.py is read once, before any student code runs (``--jobs`` workers get its text from the
+grader, not from the disk); it is hashed again at the end and a change fails the run (exit 2).
+Grades depend only on (lab, submissions): same inputs give byte-identical outputs (submissions
+are graded in sorted order; nothing depends on time or worker count).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
-import importlib.util
 import os
 import re
 import resource
@@ -106,16 +105,23 @@ def checks_digest(lab: LabSpec) -> str:
     return hashlib.sha256(checks_path(lab).read_bytes()).hexdigest()
 
 
-def load_checks(lab: LabSpec) -> dict[str, Callable[[Answers, dict[str, Any]], Result]]:
-    """The lab's check functions by name; every check of lab.yaml must have one."""
+def load_checks(
+    lab: LabSpec, source: bytes | None = None
+) -> dict[str, Callable[[Answers, dict[str, Any]], Result]]:
+    """The lab's check functions by name; every check of lab.yaml must have one. ``source``:
+    checks.py's bytes as read earlier (workers get them from the grader, not from the disk)."""
     path = checks_path(lab)
-    if not path.is_file():
-        raise LabError(f"{path}: missing (the lab's hidden checks)")
+    if source is None:
+        if not path.is_file():
+            raise LabError(f"{path}: missing (the lab's hidden checks)")
+        source = path.read_bytes()
     name = f"simlab_lab_checks_{re.sub(r'[^A-Za-z0-9_]', '_', lab.id)}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module: ModuleType = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = ModuleType(name)
+    module.__file__ = str(path)
+    try:
+        exec(compile(source, str(path), "exec"), module.__dict__)
+    except Exception as exc:
+        raise LabError(f"{path}: cannot be loaded: {type(exc).__name__}: {exc}") from None
     found = {
         fn.simlab_check: fn
         for fn in vars(module).values()
@@ -393,20 +399,24 @@ def grade_answers(
     return run_checks(lab, checks, student_id, answers, notes)
 
 
-_cache: dict[str, tuple[LabSpec, dict]] = {}
+_cache: dict[tuple[str, str], tuple[LabSpec, dict]] = {}
 
 
-def _lab_and_checks(lab_dir: str) -> tuple[LabSpec, dict]:
-    if lab_dir not in _cache:
+def _lab_and_checks(lab_dir: str, source: bytes) -> tuple[LabSpec, dict]:
+    key = (lab_dir, hashlib.sha256(source).hexdigest())
+    if key not in _cache:
         lab = load_lab(lab_dir)
-        _cache[lab_dir] = (lab, load_checks(lab))
-    return _cache[lab_dir]
+        _cache[key] = (lab, load_checks(lab, source))
+    return _cache[key]
 
 
-def grade_submission(lab_dir: str, sub: Submission, executor: str = "ipython") -> StudentResult:
-    """Execute and check one submission (also the unit of work of ``--jobs``)."""
+def grade_submission(
+    lab_dir: str, sub: Submission, source: bytes, executor: str = "ipython"
+) -> StudentResult:
+    """Execute and check one submission (also the unit of work of ``--jobs``); ``source`` is
+    checks.py as the grader read it before any student code ran."""
     started = time.perf_counter()
-    lab, checks = _lab_and_checks(lab_dir)
+    lab, checks = _lab_and_checks(lab_dir, source)
     if sub.notebook is None:
         return StudentResult(
             sub.student_id,
@@ -435,19 +445,24 @@ def grade(
 ) -> GradeRun:
     """Grade every submission of ``submissions_dir`` against the lab in ``lab_dir``."""
     lab_dir = str(Path(lab_dir).resolve())
-    lab, _ = _lab_and_checks(lab_dir)  # loads and validates checks.py before any student runs
-    digest = checks_digest(lab)
+    lab = load_lab(lab_dir)
+    path = checks_path(lab)
+    if not path.is_file():
+        raise LabError(f"{path}: missing (the lab's hidden checks)")
+    source = path.read_bytes()  # read once, before any student code runs
+    _lab_and_checks(lab_dir, source)  # and validated
+    digest = hashlib.sha256(source).hexdigest()
     subs = find_submissions(Path(submissions_dir), lab)
     results: list[StudentResult] = []
     if jobs <= 1:
         for sub in subs:
-            r = grade_submission(lab_dir, sub, executor)
+            r = grade_submission(lab_dir, sub, source, executor)
             results.append(r)
             if progress:
                 progress(r)
     else:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(grade_submission, lab_dir, s, executor) for s in subs]
+            futures = [pool.submit(grade_submission, lab_dir, s, source, executor) for s in subs]
             for f in futures:
                 r = f.result()
                 results.append(r)
