@@ -116,6 +116,12 @@ def check_05(text: str) -> None:
     assert f"'{first}': 'BACKUP'" in states, "without preempt the returning node stays BACKUP"
     assert f"master: {first}" in text, "with preempt the preferred node takes over"
     assert "preempting a slower master" in text
+    assert "MASTER -> BACKUP (user requested via ifconfig)" in text
+    undone = "BACKUP -> MASTER (user requested via ifconfig)\n" + (
+        r"\S+ \d+ [\d:]+ server-2 kernel: carp: 1@em0: MASTER -> BACKUP "
+        r"\(more frequent advertisement received\)"
+    )
+    assert re.search(undone, text), "state master on the less preferred node is undone"
     assert "demoted by 240 to 240 (sysctl)" in text
     assert number(r"^\s+1\s+100\s+([\d.]+) s", text) == pytest.approx(1.390625)
 
