@@ -61,6 +61,14 @@ def run(
     logs: Annotated[
         bool, typer.Option("--logs/--no-logs", help="Show the hosts' log lines in the text report.")
     ] = True,
+    fast_forward: Annotated[
+        bool,
+        typer.Option(
+            "--fast-forward/--no-fast-forward",
+            help="Skip steady advert periods when no frame is recorded and no probe runs "
+            "(same result; --no-fast-forward simulates every advert).",
+        ),
+    ] = True,
 ) -> None:
     """Run a scenario: the client's ping view, the state transitions and a summary."""
     from simlab.analysis.report import run_report
@@ -74,7 +82,11 @@ def run(
             raise fail(f"--until {until}: expected a positive number of seconds")
         spec = spec.model_copy(update={"until": until})
     try:
-        built = build_world(spec, seed=seed)
+        # frames are recorded only for --pcap (the report reads states, logs and probes), so
+        # a run without --pcap can fast-forward
+        built = build_world(
+            spec, seed=seed, capture_frames=pcap is not None, fast_forward=fast_forward
+        )
     except ConfigError as exc:
         raise fail(f"{spec.source_path} cannot be built:\n{exc.render()}") from None
     built.until_ns = ns(spec.until)

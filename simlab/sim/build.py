@@ -75,11 +75,18 @@ def _remap(diags: list[Diagnostic], scenario: Scenario, *key: str | int) -> list
 
 
 def build_world(
-    scenario: Scenario, *, seed: int | None = None, capture_frames: bool = True
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    capture_frames: bool = True,
+    fast_forward: bool = True,
 ) -> Built:
-    """Build the scenario's world; raise :class:`ConfigError` with every problem found."""
+    """Build the scenario's world; raise :class:`ConfigError` with every problem found.
+
+    ``capture_frames`` and ``fast_forward`` are passed to :class:`World` (fast-forward skips
+    steady periods of runs that record no frames and run no probe; the trace is the same)."""
     seed = scenario.seed if seed is None else seed
-    world = World(seed, capture_frames=capture_frames)
+    world = World(seed, capture_frames=capture_frames, fast_forward=fast_forward)
     problems: list[Diagnostic] = []
     topo = scenario.topology
 

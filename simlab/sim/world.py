@@ -212,6 +212,7 @@ class World:
 
         env = self.env
         before: quiesce.Snap | None = None
+        backoff = NS_PER_S
         while env._now < until:
             if before is None:
                 check = self._next_timer(until)
@@ -220,9 +221,15 @@ class World:
                     return
                 before, retry = quiesce.snapshot(self)
                 if before is None:
-                    if retry is not None and retry < until:
+                    if retry is None:
+                        # it cannot be quiet while a probe runs or frames are recorded: look
+                        # less and less often (up to once a simulated minute)
+                        self._run_plain(min(until, env._now + backoff))
+                        backoff = min(2 * backoff, 64 * NS_PER_S)
+                    elif retry < until:
                         self._run_plain(max(retry, env._now))
                     continue
+                backoff = NS_PER_S
             horizon = min(until, self._next_planned())
             period = before.period
             if before.now + 2 * period + before.reach >= horizon:
