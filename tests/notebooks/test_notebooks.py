@@ -117,7 +117,7 @@ def check_05(text: str) -> None:
     assert f"master: {first}" in text, "with preempt the preferred node takes over"
     assert "preempting a slower master" in text
     assert "MASTER -> BACKUP (user requested via ifconfig)" in text
-    undone = "BACKUP -> MASTER (user requested via ifconfig)\n" + (
+    undone = re.escape("BACKUP -> MASTER (user requested via ifconfig)\n") + (
         r"\S+ \d+ [\d:]+ server-2 kernel: carp: 1@em0: MASTER -> BACKUP "
         r"\(more frequent advertisement received\)"
     )
