@@ -9,6 +9,7 @@ from simlab.lab.grading.sims import (
     advert_interval,
     backup_down_interval,
     host_files,
+    instance_id,
     pair_scenario,
     simulate,
 )
@@ -69,15 +70,16 @@ def check_master(answers: Answers, p: dict) -> Result:
 @check("timers")
 def check_timers(answers: Answers, p: dict) -> Result:
     files = _config(answers, p)
-    got = {h: advert_interval(p["protocol"], f) for h, f in files.items()}
-    right = [h for h, v in got.items() if v == p["advert"]]
-    word = "advert_int" if p["protocol"] == "keepalived" else "advbase"
+    proto = p["protocol"]
+    got = {h: (instance_id(proto, f), advert_interval(proto, f)) for h, f in files.items()}
+    right = [h for h, v in got.items() if v == (p["vrid"], p["advert"])]
+    word = ("virtual_router_id", "advert_int") if proto == "keepalived" else ("vhid", "advbase")
     if len(right) == 2:
-        return Result(1.0, f"both nodes advertise every {p['advert']} s ({word} {p['advert']}).")
+        return Result(1.0, f"both nodes use {word[0]} {p['vrid']} and {word[1]} {p['advert']} (s).")
     return Result(
         len(right) / 2,
-        f"expected {word} {p['advert']} on both nodes, got "
-        + ", ".join(f"{h}: {v:g} s" for h, v in sorted(got.items()))
+        f"expected {word[0]} {p['vrid']} and {word[1]} {p['advert']} on both nodes, got "
+        + ", ".join(f"{h}: {v[0]} and {v[1]:g} s" for h, v in sorted(got.items()))
         + ".",
     )
 

@@ -3,7 +3,13 @@ preferred node's power loss and return; who is master at the end must follow the
 (failback: the preferred node takes the service IP back; stay: it does not)."""
 
 from simlab.lab.grading.api import Answers, Result, check
-from simlab.lab.grading.sims import FragmentError, host_files, pair_scenario, simulate
+from simlab.lab.grading.sims import (
+    FragmentError,
+    host_files,
+    instance_id,
+    pair_scenario,
+    simulate,
+)
 
 ELECTED_BY = 25.0
 POWER_OFF, POWER_ON = 30.0, 40.0
@@ -33,8 +39,15 @@ def expected_master(p: dict) -> str:
 @check("preferred_master")
 def check_preferred(answers: Answers, p: dict) -> Result:
     masters = _story(answers, p).masters_at(ELECTED_BY)
-    if masters == [p["preferred"]]:
+    files = host_files(p["protocol"], answers.mapping("config"))
+    ids = sorted({instance_id(p["protocol"], f) for f in files.values()})
+    word = "virtual_router_id" if p["protocol"] == "keepalived" else "vhid"
+    if masters == [p["preferred"]] and ids == [p["vrid"]]:
         return Result(1.0, f"{p['preferred']} is the only master after start-up.")
+    if masters == [p["preferred"]]:
+        return Result(
+            0.5, f"{p['preferred']} is master, but with {word} {ids}: yours is {p['vrid']}."
+        )
     if len(masters) > 1:
         return Result(0.0, "both nodes are MASTER after start-up (split brain).")
     return Result(

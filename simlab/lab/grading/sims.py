@@ -166,6 +166,22 @@ def backup_down_interval(protocol: str, files: dict[str, str]) -> float:
     return carp_master_down(c.advbase, c.advskew) / 1e9
 
 
+def instance_id(protocol: str, files: dict[str, str]) -> int:
+    """The configured virtual_router_id (keepalived) or vhid (CARP) of the first instance."""
+    if protocol == "keepalived":
+        conf = parse_keepalived_conf(files.get("keepalived_conf", ""), strict=False)
+        if not conf.instances:
+            raise FragmentError("no vrrp_instance in keepalived.conf")
+        return conf.instances[0].config.vrid
+    try:
+        host = freebsd_host(files.get("rc_conf", ""), files.get("sysctl_conf", ""))
+    except ConfigError as exc:
+        raise FragmentError(_first_lines(exc.render())) from None
+    if not host.vhids:
+        raise FragmentError("no CARP vhid in rc.conf")
+    return host.vhids[0].vhid
+
+
 def advert_interval(protocol: str, files: dict[str, str]) -> float:
     """The configured advertisement interval, seconds (advert_int / advbase)."""
     if protocol == "keepalived":
