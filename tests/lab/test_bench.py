@@ -273,3 +273,22 @@ def test_same_seed_and_buttons_give_the_same_run(seed, steps):
     assert a.state_bands() == b.state_bands()
     assert a.probe_points() == b.probe_points()
     assert a.pcap() == b.pcap()
+
+
+def test_keepalived_nic_down_is_fault():
+    bench = Bench("keepalived-reboot", seed=1)
+    bench.nic_down("server-1")
+    bench.advance(5)
+    assert bench.states() == {"server-1": "FAULT", "server-2": "MASTER"}
+    assert [b["state"] for b in bench.state_bands() if b["host"] == "server-1"][-1] == "FAULT"
+
+
+def test_a_scenario_object_and_its_seed():
+    from simlab.config.scenario import load_scenario
+    from simlab.data import builtin_scenarios
+
+    spec = load_scenario(builtin_scenarios()["carp-reboot"])
+    bench = Bench(spec)
+    assert bench.seed == spec.seed
+    assert bench.scenario.events == []  # the learner is the timeline
+    assert spec.events  # the caller's scenario is left as it was

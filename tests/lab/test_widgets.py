@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from simlab.data import builtin_scenarios
 from simlab.lab import Bench, LabBench, availability_calculator, election_explorer, views
 from simlab.lab.widgets import Node, availability_table, election
 from simlab.wire.pcap import read_pcap
@@ -320,3 +321,15 @@ def test_figures_synced_state_is_current_for_views_created_later():
         assert fig._widget_layout.get("title") == fig.layout.title.to_plotly_json()
     shapes = lab.figures["probes"]._widget_layout["shapes"]
     assert [s["name"] for s in shapes] == ["outage"]
+
+
+@pytest.mark.parametrize("name", sorted(builtin_scenarios()))
+def test_every_builtin_scenario_gets_a_working_bench(name):
+    lab = LabBench(name, seed=1, consoles=False)
+    servers = lab.bench.servers
+    assert {f"reboot {s}" for s in servers} <= set(lab.buttons)
+    assert len(lab.sliders) == 2 * len(servers)
+    lab.buttons[f"power-off {lab.bench.master() or servers[0]}"].click()
+    lab.step(5)
+    assert "color:#b00" not in lab.status.value  # no refused action
+    assert lab.figures["states"].data and lab.figures["topology"].data
