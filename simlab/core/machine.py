@@ -32,15 +32,20 @@ from simlab.core.events import (
     TimerFired,
 )
 
+_CONTAINERS = frozenset({list, tuple, dict, set})
+
 
 def freeze(value: Any) -> Any:
     """A comparable copy of a field: containers become tuples (recursively), anything else is
     kept as is (so an object compares by its own ``==``, identity for plain objects)."""
-    if isinstance(value, list | tuple):
-        return tuple(freeze(v) for v in value)
-    if isinstance(value, dict):
-        return tuple((k, freeze(v)) for k, v in value.items())
-    if isinstance(value, set):
+    cls = value.__class__
+    if cls is list or cls is tuple:
+        return tuple([freeze(v) if v.__class__ in _CONTAINERS else v for v in value])
+    if cls is dict:
+        return tuple(
+            [(k, freeze(v) if v.__class__ in _CONTAINERS else v) for k, v in value.items()]
+        )
+    if cls is set:
         return frozenset(value)
     return value
 

@@ -116,7 +116,7 @@ class Plan:
 
 
 def _vars(obj: Any, leave: frozenset[str]) -> tuple:
-    return tuple((k, freeze(v)) for k, v in vars(obj).items() if k not in leave)
+    return tuple([(k, freeze(v)) for k, v in vars(obj).items() if k not in leave])
 
 
 _HOST_LEAVE = frozenset(

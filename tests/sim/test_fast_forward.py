@@ -393,3 +393,33 @@ def test_fast_forward_rejects_a_negative_shift_and_an_unknown_counter():
         m.fast_forward(-1, {})
     with pytest.raises(ValueError, match="not a counter"):
         m.fast_forward(0, {"_state": 1})
+
+
+# ---------------------------------------------------------------------------- simlab run
+def test_simlab_run_gives_the_same_json_and_pcap_with_and_without_fast_forward(tmp_path):
+    from typer.testing import CliRunner
+
+    from simlab.cli import app
+
+    text = builtin_scenarios()["carp-reboot"].read_text()
+    quiet = text.replace("until: 90", "until: 7200")
+    quiet = quiet.replace("  - {client: client, ping: 192.0.2.50, interval: 0.1, start: 5}\n", "")
+    quiet = quiet.replace("probes:\n", "probes: []\n")
+    assert quiet.count("7200") == 1 and "probes: []" in quiet
+    path = tmp_path / "quiet.yaml"
+    path.write_text(quiet)
+    runner = CliRunner()
+    outputs = []
+    for flag in ("--fast-forward", "--no-fast-forward"):
+        result = runner.invoke(app, ["run", str(path), "--json", flag])
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])["transitions"]  # the reboot happened in both
+    pcaps = []
+    for flag in ("--fast-forward", "--no-fast-forward"):
+        pcap = tmp_path / f"{flag}.pcap"
+        result = runner.invoke(app, ["run", str(path), "--until", "120", "--pcap", str(pcap), flag])
+        assert result.exit_code == 0, result.output
+        pcaps.append(pcap.read_bytes())
+    assert pcaps[0] == pcaps[1] and len(pcaps[0]) > 5_000  # ~120 adverts and the GARPs
