@@ -252,6 +252,12 @@ class Bench:
             )
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"{name} takes an integer, got {value!r}")
+        # Checked here, before the world records the command: the protocol core checks too,
+        # but only after the host has logged the action as done.
+        cfg = self._server(host).daemon(instance).config
+        low, high, what = _RANGES[name](cfg)
+        if not low <= value <= high or (name == "advert_int" and cfg.version == 2 and value % 100):
+            raise ValueError(f"{host}: {name} takes {what}, got {value}")
         self.world.apply("set-parameter", host, name=name, value=value, instance=instance)
 
     def set_advskew(self, host: str, v: int, instance: str | None = None) -> None:
@@ -609,6 +615,23 @@ class Bench:
 
     def __repr__(self) -> str:
         return f"<Bench {self.scenario.name} seed={self.seed} t={self.now_s:.3f} s {self.states()}>"
+
+
+#: parameter -> (config -> (lowest, highest, how the range reads)), as the hosts check them
+_RANGES: dict[str, Any] = {
+    "advskew": lambda c: (
+        (0, 255, "0..255") if c.flavour == "ucarp" else (0, 254, "0..254 (ifconfig)")
+    ),
+    "advbase": lambda c: (
+        (0, 255, "0..255") if c.flavour == "openbsd" else (1, 255, "1..255 seconds (ifconfig)")
+    ),
+    "priority": lambda c: (1, 255, "1..255 (keepalived)"),
+    "advert_int": lambda c: (
+        (100, 25500, "whole seconds 1..255 for VRRPv2")
+        if c.version == 2
+        else (1, 4095, "0.01..40.95 s for VRRPv3")
+    ),
+}
 
 
 def _band(host: str, state: str, start: int, end: int) -> dict[str, Any]:

@@ -292,3 +292,18 @@ def test_a_scenario_object_and_its_seed():
     assert bench.seed == spec.seed
     assert bench.scenario.events == []  # the learner is the timeline
     assert spec.events  # the caller's scenario is left as it was
+
+
+def test_out_of_range_parameters_are_refused_before_anything_is_recorded():
+    carp = Bench("carp-reboot", seed=1)
+    for setter, value in ((carp.set_advskew, 255), (carp.set_advbase, 0)):
+        with pytest.raises(ValueError, match="server-1: adv"):
+            setter("server-1", value)
+    vrrp = Bench("keepalived-reboot", seed=1)
+    with pytest.raises(ValueError, match=r"priority takes 1\.\.255"):
+        vrrp.set_priority("server-1", 0)
+    with pytest.raises(ValueError, match="whole seconds"):
+        vrrp.set_advert_int("server-1", 1.5)  # VRRPv2 carries whole seconds
+    assert carp.faults() == [] and vrrp.faults() == []
+    vrrp.set_advert_int("server-1", 2)
+    assert vrrp.faults()[-1]["detail"] == "VI_1: advert_int 200"
