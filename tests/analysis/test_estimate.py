@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simlab.analysis.closed_form import pair_downtime, pair_downtime_markov
 from simlab.analysis.estimate import (
@@ -325,3 +327,29 @@ def test_rare_both_down_spans_are_waited_for():
         assert e.by_cause["both nodes down"] > 0
         inside += e.downtime_ci95[0] <= expected <= e.downtime_ci95[1]
     assert inside >= 3
+
+
+@given(
+    server=st.tuples(st.floats(5, 500), st.floats(0.5, 100)),
+    switch=st.tuples(st.floats(5, 500), st.floats(0.5, 100)),
+    router=st.tuples(st.floats(5, 500), st.floats(0.5, 100)),
+    gap=st.floats(0, 7200),
+    preempts=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+@settings(max_examples=40, deadline=None)
+def test_exclusive_causes_always_sum_to_the_total(server, switch, router, gap, preempts, seed):
+    failures = Failures(
+        servers=(FailureModel.exponential(*server),) * 2,
+        switches=(FailureModel.exponential(*switch),),
+        routers=(FailureModel.exponential(*router),),
+        planned=PlannedReboots(every=200.0),
+    )
+    gaps = Gaps.fixed(gap, cold_start=gap / 2, returns=(gap / 3, gap / 4), preempts=preempts)
+    gaps = Gaps(**{**gaps.__dict__, "router_recovery": np.array([gap]),
+                   "switch_recovery": np.array([gap / 5])})  # fmt: skip
+    out = simulate(failures, gaps, years=0.5, replication=0, seed=seed)
+    parts = [v for k, v in out.items() if k not in ("total", "hours")]
+    assert all(v >= 0 for v in parts)
+    assert sum(parts) == pytest.approx(out["total"], rel=1e-9, abs=1e-9)
+    assert out["total"] <= out["hours"]
