@@ -59,6 +59,22 @@ def test_plain_output_has_the_ping_view_transitions_and_summary():
     assert "Transitions" in out and "Summary" in out and "outage  client" in out
 
 
+def test_run_types_the_scenarios_run_steps_and_reports_what_they_printed():
+    result = invoke("run", "carp-console-linkdown", "--json", "--seed", "1")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    typed = [(entry["host"], entry["line"]) for entry in report["console"]]
+    assert ("server-1", "ifconfig em0 down") in typed
+    # the command took effect: the backup took over after server-1's em0 went down
+    assert any(t["node"] == "server-2" and t["to"] == "MASTER" for t in report["transitions"]), (
+        report["transitions"]
+    )
+    plain = invoke("run", "carp-console-linkdown", "--seed", "1").output
+    assert "root@server-1:~ # ifconfig em0 down" in plain
+    # a scenario without run: steps has no console key (the documented keys stay as they were)
+    assert "console" not in json.loads(invoke("run", "carp-reboot", "--json").output)
+
+
 def test_an_invalid_scenario_file_exits_2_naming_file_and_line_and_runs_nothing(tmp_path):
     bad = (
         builtin_scenarios()["carp-reboot"]

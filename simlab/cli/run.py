@@ -73,6 +73,7 @@ def run(
     """Run a scenario: the client's ping view, the state transitions and a summary."""
     from simlab.analysis.report import run_report
     from simlab.config.errors import ConfigError
+    from simlab.console.script import entries_json, play_scenario, render
     from simlab.render.run import run_text
     from simlab.sim.build import build_world, ns
 
@@ -90,7 +91,8 @@ def run(
     except ConfigError as exc:
         raise fail(f"{spec.source_path} cannot be built:\n{exc.render()}") from None
     built.until_ns = ns(spec.until)
-    built.world.run(built.until_ns)
+    # runs to until, typing the scenario's run: steps on the hosts' consoles on the way
+    typed = play_scenario(built)
     trace = built.world.trace
     if pcap is not None:
         try:
@@ -104,8 +106,12 @@ def run(
         until_ns=built.until_ns,
         fault_offset_ns=built.fault_offset_ns,
     )
+    if typed:
+        report["console"] = entries_json(typed)
     if as_json:
         typer.echo(json.dumps(report, indent=None, sort_keys=False))
         return
     for line in run_text(spec.name, spec.description, trace, report, logs=logs):
         typer.echo(line)
+    if typed:
+        typer.echo("\nConsole (the scenario's run: steps)\n" + render(typed))
