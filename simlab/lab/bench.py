@@ -311,6 +311,32 @@ class Bench:
         booting). A host with several instances shows its 'highest' (MASTER first)."""
         return {name: self._host_state(name) for name in self.servers}
 
+    def parameters(self) -> dict[str, dict[str, Any]]:
+        """Each server's election parameters now (its first instance), whoever set them (a
+        button, a console command, the config): CARP ``advskew``, ``advbase``, ``preempt``;
+        VRRP ``priority`` (the effective one), ``advert_int`` (seconds), ``preempt``. A
+        stopped instance shows its configuration."""
+        out: dict[str, dict[str, Any]] = {}
+        for name in self.servers:
+            dev = self.world.devices[name]
+            daemon = next(iter(dev.daemons.values()))
+            m, cfg = (daemon.machine if daemon.running else None), daemon.config
+            if daemon.protocol == "carp":
+                out[name] = {
+                    "advskew": m.advskew if m is not None else cfg.advskew,
+                    "advbase": m.advbase if m is not None else cfg.advbase,
+                    "preempt": bool(dev.sysctls.get("net.inet.carp.preempt", 0)),
+                }
+            else:
+                cs = m.master_adver_interval_cs if m is not None else cfg.advert_int_cs
+                out[name] = {
+                    "priority": m.effective_priority if m is not None else cfg.priority,
+                    "advert_int": cs / 100,
+                    # VrrpRouter has no public preempt property (CarpVhid has): read its own
+                    "preempt": bool(m._preempt if m is not None else cfg.preempt),
+                }
+        return out
+
     def holders(self) -> list[str]:
         """Every server holding a service IP now (two in a split brain)."""
         vips = self.vips

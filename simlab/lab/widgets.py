@@ -90,6 +90,7 @@ class LabBench:
         self.run_s = float(run_s)
         bench = self.bench
         self.buttons: dict[str, widgets.Button] = {}
+        self._syncing = False  # True while refresh() moves the controls itself
         self.sliders: dict[str, widgets.ValueWidget] = {}
         self.status = widgets.HTML()
         self.clock = widgets.HTML()
@@ -120,7 +121,9 @@ class LabBench:
             rows.append(self._server_row(host))
 
         # ---- the whole pair
-        self.preempt = widgets.Checkbox(value=self._preempt_now(), description="preempt")
+        self.preempt = widgets.Checkbox(
+            value=bench.parameters()[bench.servers[0]]["preempt"], description="preempt"
+        )
         self.preempt.observe(self._on_preempt, names="value")
         sync = []
         if bench.sync_link() is not None:
@@ -274,13 +277,24 @@ class LabBench:
             children=[c.widget for c in self.consoles.values()], titles=list(self.consoles)
         )
 
-    def _preempt_now(self) -> bool:
-        first = self.bench.world.devices[self.bench.servers[0]]
-        if first.os == "freebsd":
-            return bool(first.sysctls.get("net.inet.carp.preempt", 0))
-        return bool(next(iter(first.daemons.values())).config.preempt)
-
     # ------------------------------------------------------------------ handlers (plain)
+    def _sync_controls(self) -> None:
+        """Move the sliders and the preempt box to the parameters in force (a console command
+        or a reboot may have changed them), without firing their handlers."""
+        self._syncing = True
+        try:
+            params = self.bench.parameters()
+            for key, slider in self.sliders.items():
+                name, host = key.split(" ", 1)
+                value = params[host][name]
+                if slider.value != value:
+                    slider.value = value
+            first = params[self.bench.servers[0]]["preempt"]
+            if self.preempt.value != first:
+                self.preempt.value = first
+        finally:
+            self._syncing = False
+
     def _do(self, key: str, action: Callable[[], Any]) -> None:
         """Carry out one control's action at the current simulated time, then redraw; a
         refused action (bad value, no such link) is shown, not raised into the browser."""
@@ -306,6 +320,8 @@ class LabBench:
             self.refresh()
 
     def _on_preempt(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
         self._do(
             f"preempt {'on' if change['new'] else 'off'}",
             lambda: self.bench.set_preempt(change["new"]),
@@ -326,6 +342,7 @@ class LabBench:
         states = ", ".join(f"{h} {s}" for h, s in bench.states().items())
         self.clock.value = f"<code>t = {bench.now_s:.1f} s</code> {html.escape(states)}"
         self.availability_view.value = views.availability_html(bench)
+        self._sync_controls()
         self._refresh_logs()
         self._refresh_events()
         if pcap:
@@ -372,7 +389,7 @@ def _on_slider(
     lab: LabBench, key: str, setter: Callable[[str, Any], Any], host: str
 ) -> Callable[[dict[str, Any]], None]:
     def handler(change: dict[str, Any]) -> None:
-        if change["new"] != change["old"]:
+        if change["new"] != change["old"] and not lab._syncing:
             lab._do(f"{key} {change['new']}", lambda: setter(host, change["new"]))
 
     return handler

@@ -333,3 +333,29 @@ def test_every_builtin_scenario_gets_a_working_bench(name):
     lab.step(5)
     assert "color:#b00" not in lab.status.value  # no refused action
     assert lab.figures["states"].data and lab.figures["topology"].data
+
+
+def test_controls_follow_what_a_console_changed():
+    lab = LabBench("carp-reboot", seed=1)
+    lab.consoles["server-2"].submit("ifconfig em0 vhid 1 advskew 7")
+    lab.consoles["server-2"].submit("sysctl net.inet.carp.preempt=1")
+    assert lab.sliders["advskew server-2"].value == 7
+    assert lab.bench.faults()[-1]["detail"] == "sysctl net.inet.carp.preempt=1"
+    n = len(lab.bench.faults())
+    lab.consoles["server-1"].submit("sysctl net.inet.carp.preempt=1")
+    assert lab.preempt.value is True
+    assert len(lab.bench.faults()) == n + 2  # the command and its sysctl; the box sent nothing
+    # after a reboot the host is back to its rc.conf: advskew 100
+    lab.buttons["reboot server-2"].click()
+    lab.step(35)
+    assert lab.sliders["advskew server-2"].value == 100
+    assert lab.bench.parameters()["server-2"]["preempt"] is False  # sysctl lost at boot
+
+
+def test_keepalived_parameters_and_preempt_box():
+    lab = LabBench("keepalived-nopreempt", seed=1, consoles=False)
+    params = lab.bench.parameters()
+    assert lab.preempt.value is params["server-1"]["preempt"]
+    lab.preempt.value = not lab.preempt.value
+    assert lab.bench.parameters()["server-1"]["preempt"] is lab.preempt.value
+    assert lab.bench.parameters()["server-2"]["preempt"] is lab.preempt.value
