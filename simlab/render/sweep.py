@@ -9,7 +9,8 @@ on an availability axis, while 2,100 and 53 minutes do not.
 - ``tornado``: per parameter, the range of downtime across its values with the others at
   baseline, sorted by that swing, largest at the top; a line marks the baseline's downtime.
 
-The HTML embeds plotly.js, so it opens offline.
+The HTML embeds plotly.js, so it opens offline. :func:`progress_bars` is the notebook's
+progress callback (``tqdm.auto``); the command line draws its own with rich.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import csv
 import io
 import math
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 
 from simlab.analysis.sweep import tornado
 
@@ -147,6 +149,29 @@ def sweep_figures(rows: Rows, params: Mapping[str, object] | Sequence[str], *, t
         template="plotly_white",
     )
     return {"downtime": fig, "tornado": tor}
+
+
+@contextmanager
+def progress_bars(**tqdm_kwargs):
+    """A progress callback for :func:`simlab.analysis.sweep.sweep` drawn with ``tqdm.auto``
+    (a widget in a notebook, text elsewhere): one bar per kind of work, closed on exit.
+
+    ``with progress_bars() as progress: rows = sweep(spec, params, progress=progress)``"""
+    from tqdm.auto import tqdm
+
+    bars: dict[str, object] = {}
+
+    def progress(done: int, total: int, what: str) -> None:
+        bar = bars.get(what)
+        if bar is None:
+            bar = bars[what] = tqdm(total=total, desc=what, **tqdm_kwargs)
+        bar.update(done - bar.n)  # type: ignore[attr-defined]
+
+    try:
+        yield progress
+    finally:
+        for bar in bars.values():
+            bar.close()  # type: ignore[attr-defined]
 
 
 def _setting(row: Mapping[str, object], names: Sequence[str]) -> str:

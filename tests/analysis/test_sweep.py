@@ -361,3 +361,16 @@ def test_gap_samples_run_as_separate_tasks_and_pool_into_measure_gaps():
     assert rows[0]["failover_gap_s"] == gaps.summary()["failover_s"]
     e = estimate_scenario(spec, years=2, max_replications=3, gap_samples=3, seed=2)
     assert rows[0]["downtime_minutes_per_year"] == e.downtime_minutes_per_year
+
+
+def test_notebook_progress_bars_follow_the_callback():
+    import io
+
+    from simlab.render.sweep import progress_bars
+
+    out = io.StringIO()
+    with progress_bars(file=out) as progress:
+        sweep(scenario("carp-reboot"), ["server.mttr_h=4,8"], executor=SerialExecutor(),
+              progress=progress, **FAST)  # fmt: skip
+    text = out.getvalue()
+    assert f"{POINTS}: 100%" in text and "2/2" in text and f"{GAPS}: 100%" in text
