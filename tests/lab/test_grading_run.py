@@ -75,7 +75,7 @@ def graded(lab1, tmp_path_factory):
     )
     # an infinite loop in one cell, an exception in another; the rest is right
     cells = h.code_cells(lab1 / "lab.ipynb")
-    cells[1] = "while True:\n    pass\n"  # downtime_minutes never answered
+    cells[1] = "while True:\n    pass\n" + cells[1]  # downtime_minutes never answered
     cells[2] = "raise RuntimeError('oops')\n" + cells[2]  # seed_days never answered
     h.write_notebook(subs / "runaway" / "lab.ipynb", h.notebook(*cells))
     # a loop that swallows the per-cell limit: only the notebook's wall limit stops it
@@ -85,6 +85,7 @@ def graded(lab1, tmp_path_factory):
             SETUP + "answer('nines', 1.0)",
             "while True:\n    try:\n        while True:\n            pass\n"
             "    except BaseException:\n        pass\n",
+            "answer('pair_downtime', 1.0)",
         ),
     )
     run = grade(lab1, subs)
@@ -131,13 +132,17 @@ def test_runaway_and_raising_cells_lose_only_their_checks(graded):
         "single_availability": 2,
         "pair_downtime": 2,
     }
-    assert "time limit" in feedback(r, "downtime_minutes")
+    assert "code cell 2, which saves it, hit the 4 s time limit" in feedback(r, "downtime_minutes")
+    assert "code cell 3, which saves it, raised RuntimeError: oops" in feedback(r, "seed_days")
     assert any("code cell 2 hit the 4 s time limit" in n for n in r.notebook_notes)
     assert any("RuntimeError: oops" in n for n in r.notebook_notes)
     s = by["stubborn"]
     assert points(s)["nines"] == 0 and "got 1" in feedback(s, "nines")  # saved before the loop
     assert any("stopped at its 15 s time limit" in n for n in s.notebook_notes)
-    assert "no answer recorded" in feedback(s, "pair_downtime")
+    assert feedback(s, "pair_downtime") == (
+        'no answer recorded for "pair_downtime" -- the notebook was stopped at its 15 s time '
+        "limit in code cell 2, before code cell 3 saved it"
+    )
 
 
 @pytest.mark.slow

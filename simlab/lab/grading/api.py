@@ -30,7 +30,11 @@ CheckFunction = Callable[["Answers", dict[str, Any]], "Result"]
 
 
 class Missing(AnswerError):
-    """The notebook recorded no answer under this name."""
+    """The notebook recorded no answer under this name (``name``)."""
+
+    def __init__(self, message: str, name: str | None = None):
+        super().__init__(message)
+        self.name = name
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class Answers:
 
     def get(self, name: str) -> Any:
         if name not in self._answers:
-            raise Missing(f'no answer recorded for "{name}" (call answer("{name}", ...))')
+            raise Missing(f'no answer recorded for "{name}"', name)
         return self._answers[name]
 
     def number(self, name: str) -> float:

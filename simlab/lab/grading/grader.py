@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
+import json
 import os
 import re
 import resource
@@ -212,8 +213,6 @@ def execute(
 ) -> Execution:
     """Run ``notebook`` as ``student_id`` in a private temporary directory; return the bytes of
     the answers.json it left (or None) and the runner's status."""
-    import json
-
     tmp = Path(tempfile.mkdtemp(prefix="simlab-grade-"))
     try:
         nb = tmp / "submission.ipynb"
@@ -353,10 +352,14 @@ def run_checks(
     student_id: str,
     answers: dict[str, Any],
     notes: list[str] = (),  # type: ignore[assignment]
+    reasons: dict[str, str] | None = None,
 ) -> list[CheckOutcome]:
-    """Every check of the lab on one student's answers (a plain dict loaded from JSON)."""
+    """Every check of the lab on one student's answers (a plain dict loaded from JSON).
+    ``notes``: what went wrong in the notebook; ``reasons``: per answer name, why the cell that
+    saves it did not (see :func:`missing_reasons`)."""
     params = student_params(lab, student_id)
-    why_missing = f" -- {_summary(notes)}" if notes else ""
+    reasons = reasons or {}
+    general = f" -- {_summary(notes)}" if notes else ""
     outcomes = []
     for spec in lab.checks:
         try:
@@ -367,7 +370,8 @@ def run_checks(
             points = round(spec.points * result.fraction, 6)
             feedback = result.feedback
         except Missing as exc:
-            points, feedback = 0.0, f"{exc}{why_missing}"
+            reason = reasons.get(exc.name) if exc.name else None
+            points, feedback = 0.0, f"{exc}" + (f" -- {reason}" if reason else general)
         except AnswerError as exc:
             points, feedback = 0.0, str(exc)
         except CheckTimeLimit:
@@ -384,9 +388,15 @@ def run_checks(
 
 
 def grade_answers(
-    lab: LabSpec, checks, student_id: str, data: bytes | None, notes=()
-) -> list[CheckOutcome]:
-    """Checks on answers.json bytes; unreadable or absent answers score zero on every check."""
+    lab: LabSpec,
+    checks,
+    student_id: str,
+    data: bytes | None,
+    notes=(),
+    reasons: dict[str, str] | None = None,
+) -> tuple[list[CheckOutcome], list[str]]:
+    """Checks on answers.json bytes; unreadable or absent answers score zero on every check.
+    Returns the outcomes and the notes (with the answers file's own problem first)."""
     notes = list(notes)
     answers: dict[str, Any] = {}
     if data is None:
@@ -396,7 +406,51 @@ def grade_answers(
             answers = load_answers(data)["answers"]
         except AnswerError as exc:
             notes.insert(0, str(exc))
-    return run_checks(lab, checks, student_id, answers, notes)
+            reasons = None  # the file as a whole is the reason
+    return run_checks(lab, checks, student_id, answers, notes, reasons), notes
+
+
+_SAVES = re.compile(r"""answer\(\s*(?:name\s*=\s*)?["']([^"']+)["']""")
+
+
+def missing_reasons(lab: LabSpec, notebook: Path, ex: Execution) -> dict[str, str]:
+    """For each answer name, why the code cell that saves it did not (it raised, hit its time
+    limit, or was never reached). The notebook is read as JSON data, never run here."""
+    try:
+        raw = notebook.read_bytes()
+        nb = json.loads(raw) if len(raw) < 50_000_000 else {}
+        cells = [
+            "".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
+            for c in nb.get("cells", [])
+            if isinstance(c, dict) and c.get("cell_type") == "code"
+        ]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    failed: dict[int, str] = {}
+    errors = ex.status.get("errors")
+    for err in errors if isinstance(errors, list) else []:
+        if isinstance(err, dict) and isinstance(err.get("cell"), int):
+            if err.get("error") == "CellTimeLimit":
+                failed.setdefault(err["cell"], f"hit the {lab.cell_time_limit:g} s time limit")
+            else:
+                message = str(err.get("message") or "")[:200]
+                failed.setdefault(
+                    err["cell"], f"raised {err.get('error')}" + (f": {message}" if message else "")
+                )
+    running = ex.status.get("running")
+    reasons: dict[str, str] = {}
+    for i, source in enumerate(cells):
+        for name in _SAVES.findall(source):
+            if name in reasons:
+                continue
+            if i in failed:
+                reasons[name] = f"code cell {i + 1}, which saves it, {failed[i]}"
+            elif ex.timed_out and isinstance(running, int) and running <= i:
+                reasons[name] = (
+                    f"the notebook was stopped at its {lab.time_limit:g} s time limit in code "
+                    f"cell {running + 1}, before code cell {i + 1} saved it"
+                )
+    return reasons
 
 
 _cache: dict[tuple[str, str], tuple[LabSpec, dict]] = {}
@@ -425,8 +479,14 @@ def grade_submission(
             problem=sub.problem,
         )
     ex = execute(lab, sub.notebook, sub.student_id, executor=executor)
-    notes = notebook_notes(lab, ex)
-    outcomes = grade_answers(lab, checks, sub.student_id, ex.answers, notes)
+    outcomes, notes = grade_answers(
+        lab,
+        checks,
+        sub.student_id,
+        ex.answers,
+        notebook_notes(lab, ex),
+        missing_reasons(lab, sub.notebook, ex),
+    )
     return StudentResult(
         sub.student_id,
         outcomes,
