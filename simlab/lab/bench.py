@@ -449,11 +449,21 @@ class Bench:
         lasts (``duration_s`` then runs to the last lost probe)."""
         out = []
         kinds = {n: getattr(d, "kind", "") for n, d in self.world.devices.items()}
-        caused = outages_by_cause(
-            self.world.trace,
-            switches=[n for n, k in kinds.items() if k == "switch"],
-            routers=[n for n, k in kinds.items() if k == "router"],
-        )
+        faults = self.world.trace.of(FaultRecord)
+        streams: dict[tuple[str, str, str], list[Probe]] = {}
+        for p in self.world.trace.of(Probe):
+            streams.setdefault((p.client, p.target, p.kind), []).append(p)
+        caused = []
+        # One client's stream at a time: given every client's outages at once,
+        # outages_by_cause reads the faults before the second client's outage as belonging
+        # to the first's, and calls it "other" (two clients, one failover).
+        for stream in streams.values():
+            caused += outages_by_cause(
+                [*faults, *stream],
+                switches=[n for n, k in kinds.items() if k == "switch"],
+                routers=[n for n, k in kinds.items() if k == "router"],
+            )
+        caused.sort(key=lambda c: (c.outage.start, c.outage.client, c.outage.target, c.outage.kind))
         for item in caused:
             o = item.outage
             out.append(

@@ -307,3 +307,14 @@ def test_out_of_range_parameters_are_refused_before_anything_is_recorded():
     assert carp.faults() == [] and vrrp.faults() == []
     vrrp.set_advert_int("server-1", 2)
     assert vrrp.faults()[-1]["detail"] == "VI_1: advert_int 200"
+
+
+def test_each_clients_outage_gets_the_failover_as_its_cause():
+    bench = Bench("keepalived-reboot", seed=1)
+    bench.advance(0.3)
+    bench.reboot("server-1")
+    bench.advance(20)
+    outages = bench.outages()
+    assert {o["client"] for o in outages} == {"client", "remote"}
+    assert [o["cause"] for o in outages] == ["failover"] * len(outages)
+    assert [o["start_s"] for o in outages] == sorted(o["start_s"] for o in outages)
