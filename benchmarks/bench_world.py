@@ -49,7 +49,9 @@ def bare_simpy(events: int) -> float:
 
 
 def build(args: argparse.Namespace) -> World:
-    world = World(seed=args.seed, capture_frames=not args.no_capture)
+    # the engine's own speed: fast-forward off (it would not engage with a pinger anyway;
+    # benchmarks/bench_fast_forward.py measures it)
+    world = World(seed=args.seed, capture_frames=not args.no_capture, fast_forward=False)
     seed_pair(world, args.protocol, latency_ns=args.latency_ns)
     return world
 

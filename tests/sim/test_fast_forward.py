@@ -94,6 +94,7 @@ def random_schedule(world: World, pair, rng: random.Random, horizon: int, faults
         "partition",
         "cable",
         "force",
+        "parameter",
     ]
     for _ in range(faults):
         at = rng.randrange(60 * S, horizon - 600 * S)
@@ -123,6 +124,16 @@ def random_schedule(world: World, pair, rng: random.Random, horizon: int, faults
         elif kind == "cable":
             world.at(at, "cable-cut", f"{host}:{iface}")
             world.at(at + down, "cable-repair", f"{host}:{iface}")
+        elif kind == "parameter":
+            if pair.protocol == "carp":
+                name, value = rng.choice(
+                    [("advskew", rng.choice([0, 64, 128, 200])), ("advbase", 2)]
+                )
+            else:
+                name, value = rng.choice(
+                    [("priority", rng.randrange(50, 200)), ("advert_int", 200)]
+                )
+            world.at(at, "set-parameter", host, name=name, value=value)
         else:
             world.at(at, "force-state", host, "MASTER")
 
