@@ -40,12 +40,19 @@ OUTAGE_FILL = "rgba(213, 94, 0, 0.18)"
 VIP_RING = "#F0C000"
 
 
-def _x_range(bench: Bench) -> list[float]:
-    return [0.0, max(bench.now_s, 1.0)]
+def _x_range(bench: Bench, window_s: float | None = None) -> list[float]:
+    """The time axis: from 0 (or ``window_s`` before now) to now."""
+    end = max(bench.now_s, 1.0)
+    if window_s is None:
+        return [0.0, end]
+    if not window_s > 0:
+        raise ValueError(f"window_s must be > 0 seconds, got {window_s!r}")
+    return [max(0.0, end - window_s), end]
 
 
-def state_timeline(bench: Bench) -> go.Figure:
-    """Each server's state over time as horizontal bands, actions marked as dotted lines."""
+def state_timeline(bench: Bench, *, window_s: float | None = None) -> go.Figure:
+    """Each server's state over time as horizontal bands, actions marked as dotted lines
+    (``window_s``: show only the last seconds; the data are all there to pan back)."""
     bands = bench.state_bands()
     fig = go.Figure()
     for state in STATE_ORDER:
@@ -71,7 +78,7 @@ def state_timeline(bench: Bench) -> go.Figure:
     fig.update_layout(
         title=f"States ({bench.scenario.name}, t = {bench.now_s:.1f} s)",
         barmode="overlay",
-        xaxis={"title": "simulated time (s)", "range": _x_range(bench)},
+        xaxis={"title": "simulated time (s)", "range": _x_range(bench, window_s)},
         yaxis={
             "title": "",
             "categoryorder": "array",
@@ -137,10 +144,11 @@ def outage_label(duration_s: float, *, ongoing: bool = False) -> str:
     return f"{'≥ ' if ongoing else ''}{duration_s:.1f} s"
 
 
-def probe_chart(bench: Bench) -> go.Figure:
+def probe_chart(bench: Bench, *, window_s: float | None = None) -> go.Figure:
     """Probes per client and target: answered ones at their round-trip time (ms), lost ones
     as crosses on the axis; every outage shaded, its length written above it (the shapes
-    and annotations carry ``name`` = ``"outage"`` so tests and notebooks can find them)."""
+    and annotations carry ``name`` = ``"outage"`` so tests and notebooks can find them).
+    ``window_s``: show only the last seconds."""
     points = bench.probe_points()
     fig = go.Figure()
     streams = list(dict.fromkeys((p["client"], p["target"], p["kind"]) for p in points))
@@ -208,7 +216,7 @@ def probe_chart(bench: Bench) -> go.Figure:
         )
     fig.update_layout(
         title="Client probes (lost: ×, outages shaded)",
-        xaxis={"title": "simulated time (s)", "range": _x_range(bench)},
+        xaxis={"title": "simulated time (s)", "range": _x_range(bench, window_s)},
         yaxis={"title": "round trip (ms)", "rangemode": "tozero"},
         shapes=shapes,
         annotations=annotations,

@@ -67,7 +67,8 @@ class LabBench:
     """The lab bench widget on a scenario (name, path or :class:`Scenario`) or a :class:`Bench`.
 
     ``step_s``: simulated seconds per step (the step button and each tick of ``play``);
-    ``run_s``: seconds the run button lets pass.
+    ``run_s``: seconds the run button lets pass; ``window_s``: the charts show the last
+    seconds only (None: from 0); ``consoles``: a terminal per server in a tab.
     """
 
     def __init__(
@@ -77,6 +78,7 @@ class LabBench:
         step_s: float = 0.5,
         *,
         run_s: float = 10.0,
+        window_s: float | None = None,
         consoles: bool = True,
         **bench_kwargs: Any,
     ) -> None:
@@ -88,6 +90,7 @@ class LabBench:
             raise ValueError(f"step_s must be > 0 seconds, got {step_s!r}")
         self.step_s = float(step_s)
         self.run_s = float(run_s)
+        self.window_s = window_s  # the charts show the last window_s seconds (None: all)
         bench = self.bench
         self.buttons: dict[str, widgets.Button] = {}
         self._syncing = False  # True while refresh() moves the controls itself
@@ -336,8 +339,8 @@ class LabBench:
     def refresh(self, *, pcap: bool = True) -> None:
         """Redraw every view from the bench (``pcap=False`` leaves the pcap link as it is)."""
         bench = self.bench
-        _copy(views.state_timeline(bench), self.figures["states"])
-        _copy(views.probe_chart(bench), self.figures["probes"])
+        _copy(views.state_timeline(bench, window_s=self.window_s), self.figures["states"])
+        _copy(views.probe_chart(bench, window_s=self.window_s), self.figures["probes"])
         _copy(views.topology_chart(bench), self.figures["topology"])
         states = ", ".join(f"{h} {s}" for h, s in bench.states().items())
         self.clock.value = f"<code>t = {bench.now_s:.1f} s</code> {html.escape(states)}"

@@ -359,3 +359,13 @@ def test_keepalived_parameters_and_preempt_box():
     lab.preempt.value = not lab.preempt.value
     assert lab.bench.parameters()["server-1"]["preempt"] is lab.preempt.value
     assert lab.bench.parameters()["server-2"]["preempt"] is lab.preempt.value
+
+
+def test_window_shows_the_last_seconds():
+    lab = LabBench("carp-reboot", seed=1, window_s=5, consoles=False)
+    lab.step(20)
+    for name in ("states", "probes"):
+        assert tuple(lab.figures[name].layout.xaxis.range) == pytest.approx((25.0, 30.0))
+    assert views.probe_chart(lab.bench).layout.xaxis.range == (0.0, 30.0)
+    with pytest.raises(ValueError, match="window_s"):
+        views.probe_chart(lab.bench, window_s=0)
