@@ -9,7 +9,7 @@ import re
 
 import plotly.graph_objects as go
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simlab.data import builtin_scenarios
@@ -369,3 +369,31 @@ def test_window_shows_the_last_seconds():
     assert views.probe_chart(lab.bench).layout.xaxis.range == (0.0, 30.0)
     with pytest.raises(ValueError, match="window_s"):
         views.probe_chart(lab.bench, window_s=0)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["power_off", "power_on", "reboot", "nic_down", "nic_up"]),
+            st.sampled_from(["server-1", "server-2"]),
+            st.floats(min_value=0.1, max_value=6.0, allow_nan=False),
+        ),
+        max_size=5,
+    )
+)
+def test_probe_chart_marks_every_outage_and_only_those(steps):
+    bench = Bench("keepalived-reboot", seed=5, warmup_s=6)
+    for action, host, wait in steps:
+        getattr(bench, action)(host)
+        bench.advance(wait)
+    fig = views.probe_chart(bench)
+    shapes, notes = _outage_marks(fig)
+    outages = bench.outages()
+    assert len(shapes) == len(notes) == len(outages)
+    for shape, note, o in zip(shapes, notes, outages, strict=True):
+        assert shape.x0 == o["start_s"]
+        assert shape.x1 == (o["end_s"] if o["end_s"] is not None else bench.now_s)
+        assert note.text == views.outage_label(o["duration_s"], ongoing=o["end_s"] is None)
+    lost = sum(len(t.x) for t in fig.data if t.name.endswith("lost"))
+    assert lost == sum(o["lost"] for o in outages)
