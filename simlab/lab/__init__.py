@@ -3,7 +3,9 @@
 :class:`~simlab.lab.bench.Bench` drives one scenario's world live (buttons instead of a
 timeline) and reads it back as plain data; :mod:`simlab.lab.views` draws that data with plotly;
 :mod:`simlab.lab.widgets` puts controls and views together as ipywidgets
-(:class:`~simlab.lab.widgets.LabBench`). The widgets and views are imported on first use, so
+(:class:`~simlab.lab.widgets.LabBench`), with a terminal per host from
+:mod:`simlab.lab.console_widget`. The grader behind ``simlab grade`` is
+:mod:`simlab.lab.grading`. The widgets and views are imported on first use, so
 ``from simlab.lab import Bench`` needs neither plotly nor ipywidgets.
 """
 
