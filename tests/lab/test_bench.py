@@ -318,3 +318,15 @@ def test_each_clients_outage_gets_the_failover_as_its_cause():
     assert {o["client"] for o in outages} == {"client", "remote"}
     assert [o["cause"] for o in outages] == ["failover"] * len(outages)
     assert [o["start_s"] for o in outages] == sorted(o["start_s"] for o in outages)
+
+
+def test_the_bench_needs_neither_plotly_nor_ipywidgets():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from simlab.lab import Bench; Bench('carp-reboot').advance(1); "
+        "print('plotly' in sys.modules, 'ipywidgets' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
