@@ -229,15 +229,7 @@ def test_two_vhids_with_different_intervals_jump_by_their_common_period():
     assert_same(*worlds)
 
 
-SCENARIOS = [
-    "carp-reboot",
-    "carp-power-loss",
-    "carp-switch-failure",
-    "carp-preempt",
-    "keepalived-split-brain",
-    "keepalived-lost-garp",
-    "keepalived-both-down",
-]
+SCENARIOS = list(builtin_scenarios())
 
 
 def scenario_run(name: str, fast_forward: bool, *, probes: bool = False, until: float = 3600.0):
@@ -264,7 +256,8 @@ def test_builtin_scenarios_give_the_same_trace_report_and_state(name):
     b, report_b = scenario_run(name, False)
     assert_same(a, b)
     assert report_a == report_b
-    assert a.ff_jumps >= 1
+    if not any(link.jitter_ns or link.loss for link in a.links.values()):
+        assert a.ff_jumps >= 1  # a quiet hour after the faults: it did jump
 
 
 def test_probes_keep_the_world_busy_and_nothing_changes():
