@@ -88,6 +88,11 @@ def graded(lab1, tmp_path_factory):
             "answer('pair_downtime', 1.0)",
         ),
     )
+    # more memory than the runner's address-space limit: a MemoryError in that cell only
+    h.write_notebook(
+        subs / "greedy" / "lab.ipynb",
+        h.notebook(SETUP, "hog = bytearray(6 << 30)", "answer('nines', 1.0)"),
+    )
     run = grade(lab1, subs)
     return subs, run, {r.student_id: r for r in run.results}
 
@@ -147,6 +152,15 @@ def test_runaway_and_raising_cells_lose_only_their_checks(graded):
 
 @pytest.mark.slow
 @pytest.mark.timeout(240)
+def test_resource_limits_apply_to_student_code(graded):
+    _, _, by = graded
+    g = by["greedy"]
+    assert g.notebook_notes == ["code cell 2 raised MemoryError"]
+    assert "got 1" in feedback(g, "nines")  # the next cell still ran
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
 def test_exit_code_and_same_inputs_same_bytes(graded, lab1):
     subs, run, _ = graded
     assert run.exit_code == 1
@@ -173,7 +187,7 @@ def test_cli_grade_writes_gradebook_feedback_gradescope_prairielearn(lab1, tmp_p
     assert pl["score"] == 1.0 and pl["gradable"] is True
     # a student with no notebook: graded as ungradable, exit 2, the others still written
     (subs / "ghost").mkdir()
-    result = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(app, [a for a in args if a != "--quiet"])  # with progress
     assert result.exit_code == 2
     assert "ghost" in (out / "grades.csv").read_text()
     assert CliRunner().invoke(app, ["grade", "nope", str(subs)]).exit_code == 2

@@ -29,7 +29,6 @@ import hashlib
 import json
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
@@ -186,20 +185,6 @@ def find_submissions(root: Path, lab: LabSpec) -> list[Submission]:
 
 
 # --- 1. execute in a separate process ---------------------------------------------------
-def _limits(cpu_seconds: int) -> Callable[[], None]:
-    def apply() -> None:
-        for what, value in (
-            (resource.RLIMIT_AS, ADDRESS_SPACE),
-            (resource.RLIMIT_FSIZE, MAX_FILE),
-            (resource.RLIMIT_CPU, cpu_seconds),
-            (resource.RLIMIT_CORE, 0),
-        ):
-            with contextlib.suppress(ValueError, OSError):
-                resource.setrlimit(what, (value, value))
-
-    return apply
-
-
 @dataclass
 class Execution:
     answers: bytes | None
@@ -247,6 +232,12 @@ def execute(
             str(lab.cell_time_limit),
             "--executor",
             executor,
+            "--cpu-seconds",
+            str(int(lab.time_limit) + 30),
+            "--max-memory",
+            str(ADDRESS_SPACE),
+            "--max-file",
+            str(MAX_FILE),
         ]
         with open(tmp / "run.log", "wb") as log:
             proc = subprocess.Popen(
@@ -256,8 +247,7 @@ def execute(
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_limits(int(lab.time_limit) + 30),
+                start_new_session=True,  # its own process group, killed as a whole below
             )
             timed_out = False
             try:

@@ -15,6 +15,7 @@ to start, exactly what Jupyter does).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -23,6 +24,24 @@ from pathlib import Path
 
 class CellTimeLimit(Exception):
     """Raised inside a cell that ran past its time limit."""
+
+
+def apply_limits(cpu_seconds: int, max_memory: int, max_file: int) -> None:
+    """Hard resource limits for this process and its children, set before any student code
+    runs (which cannot raise a hard limit again). Done here rather than in a ``preexec_fn``,
+    which is unsafe in a grader that runs threads (its progress bar)."""
+    import resource
+
+    for what, value in (
+        (resource.RLIMIT_AS, max_memory),
+        (resource.RLIMIT_FSIZE, max_file),
+        (resource.RLIMIT_CPU, cpu_seconds),
+        (resource.RLIMIT_CORE, 0),
+    ):
+        if value > 0:
+            # a platform without that limit: the wall clock still applies
+            with contextlib.suppress(ValueError, OSError):
+                resource.setrlimit(what, (value, value))
 
 
 def _write_status(path: Path, status: dict) -> None:
@@ -98,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--status", type=Path, required=True)
     parser.add_argument("--cell-time-limit", type=float, default=60.0)
     parser.add_argument("--executor", choices=("ipython", "kernel"), default="ipython")
+    parser.add_argument("--cpu-seconds", type=int, default=0, help="0: no limit")
+    parser.add_argument("--max-memory", type=int, default=0, help="bytes of address space")
+    parser.add_argument("--max-file", type=int, default=0, help="bytes per written file")
     args = parser.parse_args(argv)
+    apply_limits(args.cpu_seconds, args.max_memory, args.max_file)
     status: dict = {"errors": [], "running": None, "finished": False, "cells": 0}
     try:
         nb = json.loads(args.notebook.read_text(encoding="utf-8"))
