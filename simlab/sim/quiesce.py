@@ -65,9 +65,17 @@ class CounterRng(random.Random):
 
     def __init__(self, seed: int) -> None:
         super().__init__(seed)
+        self._seed = seed
         self._key = seed.to_bytes(8, "big")
         #: how many draws were made (the stream's whole state)
         self.draws = 0
+
+    def __reduce__(self) -> tuple:
+        # random.Random pickles its Mersenne state and calls the class with no argument
+        return (self.__class__, (self._seed,), {"draws": self.draws})
+
+    def __setstate__(self, state: dict) -> None:
+        self.draws = state["draws"]
 
     def getrandbits(self, k: int) -> int:
         if k < 0:

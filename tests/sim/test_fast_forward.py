@@ -390,6 +390,20 @@ def test_a_carp_master_fast_forwarded_equals_one_that_adverts(flavour, periods, 
     assert run.timer_fired(run.next_deadline) == jump.timer_fired(jump.next_deadline)
 
 
+def test_a_counter_stream_survives_pickling_and_copying():
+    import copy
+    import pickle
+
+    stream = CounterRng(99)
+    stream.getrandbits(16)
+    reference = CounterRng(99)
+    reference.draws = 1
+    expected = reference.getrandbits(32)
+    for twin in (pickle.loads(pickle.dumps(stream)), copy.deepcopy(stream)):
+        assert type(twin) is CounterRng and twin.draws == 1
+        assert twin.getrandbits(32) == expected
+
+
 def test_fast_forward_rejects_a_negative_shift_and_an_unknown_counter():
     cfg = CarpConfig(vhid=1, password="pw", vips=("10.0.0.50",))
     m = CarpVhid(cfg, Interface("em0", "02:00:00:00:00:01", "10.0.0.1"), rng=CounterRng(1))
