@@ -335,3 +335,44 @@ def test_gradescope_and_prairielearn_results_formats():
     pl = prairielearn_results(run, run.results[1])
     assert pl["gradable"] is True and pl["score"] == 0.5
     assert all({"name", "points", "max_points", "message"} <= set(t) for t in pl["tests"])
+
+
+# every combination of the parameters that change the answer's shape, not just a few students
+COMBOS = {
+    "02-master-election": ("protocol", "master", "advert"),
+    "03-preempt": ("protocol", "preferred", "policy"),
+    "04-diagnose": ("fault",),
+    "05-design": ("target", "budget"),
+}
+
+
+def _size(spec) -> int:
+    if "choice" in spec:
+        return len(spec["choice"])
+    lo, hi = spec["int"]
+    return hi - lo + 1
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("name", sorted(COMBOS))
+def test_instructor_solution_scores_full_marks_for_every_parameter_combination(name, tmp_path):
+    lab_dir = h.ROOT / "labs" / name
+    lab = load_lab(lab_dir)
+    checks = load_checks(lab)
+    keys = COMBOS[name]
+    wanted = 1
+    for k in keys:
+        wanted *= _size(lab.params[k])
+    seen: set[tuple] = set()
+    for n in range(600):
+        sid = f"c{n}"
+        p = student_params(lab, sid)
+        combo = tuple(p[k] for k in keys)
+        if combo in seen:
+            continue
+        seen.add(combo)
+        outcomes = run_checks(lab, checks, sid, h.solve(lab_dir, sid, tmp_path / sid))
+        assert total(outcomes)[0] == lab.max_score, (combo, outcomes)
+        if len(seen) == wanted:
+            break
+    assert len(seen) == wanted

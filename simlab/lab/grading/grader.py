@@ -43,6 +43,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from simlab.lab.grading.answers import MAX_BYTES as MAX_ANSWERS_BYTES
 from simlab.lab.grading.answers import AnswerError, load_answers
 from simlab.lab.grading.api import Answers, Missing, Result
 from simlab.lab.grading.spec import LabError, LabSpec, load_lab, student_params
@@ -261,7 +262,8 @@ def execute(
         answers_file = tmp / "answers.json"
         answers = None
         if answers_file.is_file() and not answers_file.is_symlink():
-            answers = answers_file.read_bytes()
+            with open(answers_file, "rb") as f:  # a regular file; read no more than is allowed
+                answers = f.read(MAX_ANSWERS_BYTES + 1)
         status: dict[str, Any] = {}
         if status_path.is_file() and not status_path.is_symlink():
             try:
