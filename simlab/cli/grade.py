@@ -48,6 +48,14 @@ def grade(
             help="ipython (default: an IPython shell in a subprocess) or kernel (nbclient).",
         ),
     ] = "ipython",
+    isolate: Annotated[
+        str,
+        typer.Option(
+            "--isolate",
+            help="auto (default), on or off: run notebooks in Linux namespaces that hide the "
+            "lab, the other submissions and the network.",
+        ),
+    ] = "auto",
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Grade a lab: each notebook runs in its own process with a time limit; its saved answers
@@ -60,6 +68,8 @@ def grade(
         raise fail(f"--jobs {jobs}: expected at least 1")
     if executor not in ("ipython", "kernel"):
         raise fail(f"--executor {executor}: expected ipython or kernel")
+    if isolate not in ("auto", "on", "off"):
+        raise fail(f"--isolate {isolate}: expected auto, on or off")
     try:
         lab_dir = resolve_lab(lab)
     except LabError as exc:
@@ -90,10 +100,15 @@ def grade(
                     bar.update(task, advance=1, description=f"graded {r.student_id}")
 
                 run = grade_all(
-                    lab_dir, submissions, jobs=jobs, executor=executor, progress=progress
+                    lab_dir,
+                    submissions,
+                    jobs=jobs,
+                    executor=executor,
+                    isolate=isolate,
+                    progress=progress,
                 )
         else:
-            run = grade_all(lab_dir, submissions, jobs=jobs, executor=executor)
+            run = grade_all(lab_dir, submissions, jobs=jobs, executor=executor, isolate=isolate)
     except LabError as exc:
         raise fail(str(exc)) from None
     feedback_dir = feedback if feedback is not None else out.parent / "feedback"
@@ -110,6 +125,12 @@ def grade(
         f"gradebook {out}, feedback in {feedback_dir}/",
         err=True,
     )
+    if not run.isolated:
+        typer.echo(
+            "simlab: notebooks ran without namespace isolation: they could read the grader's "
+            "files (see docs/instructor-guide.md)",
+            err=True,
+        )
     for problem in run.problems:
         typer.echo(f"simlab: {problem}", err=True)
     for r in run.results:

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from simlab.cli import app
 from simlab.lab.grading.grader import grade
+from simlab.lab.grading.isolate import available as isolation_available
 from simlab.lab.grading.outputs import gradebook_csv
 from simlab.lab.grading.release import release
 from simlab.lab.grading.spec import load_lab
@@ -225,3 +226,38 @@ def test_kernel_executor_grades_the_same(lab1, tmp_path):
     shutil.copy(lab1 / "lab.ipynb", subs / "k1" / "lab.ipynb")
     run = grade(lab1, subs, executor="kernel")
     assert run.results[0].score == 10, run.results[0].notebook_notes
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+@pytest.mark.skipif(not isolation_available(), reason="no unprivileged user namespaces here")
+def test_isolated_notebooks_see_neither_checks_nor_other_submissions_nor_the_network(
+    lab1, tmp_path
+):
+    subs = tmp_path / "subs"
+    (subs / "a").mkdir(parents=True)
+    shutil.copy(lab1 / "lab.ipynb", subs / "a" / "lab.ipynb")
+    h.write_notebook(
+        subs / "spy" / "lab.ipynb",
+        h.notebook(
+            SETUP,
+            f"print(open({str(lab1 / 'checks.py')!r}).read())",
+            f"print(open({str(subs / 'a' / 'lab.ipynb')!r}).read())",
+            "import socket\nsocket.create_connection(('192.0.2.1', 80), timeout=2)",
+            "import os, tempfile\nanswer('nines', len(os.listdir(tempfile.gettempdir())))",
+            "import subprocess\nsubprocess.run(['umount', '-l', tempfile.gettempdir()],"
+            " check=True)",
+        ),
+    )
+    run = grade(lab1, subs, isolate="on")
+    assert run.isolated
+    by = {r.student_id: r for r in run.results}
+    assert by["a"].score == 10
+    notes = by["spy"].notebook_notes
+    assert notes[0].startswith("code cell 2 raised FileNotFoundError")
+    assert notes[1].startswith("code cell 3 raised FileNotFoundError")
+    assert notes[2].startswith("code cell 4 raised OSError")  # network unreachable
+    assert notes[3].startswith("code cell 6 raised CalledProcessError")  # mounts stay
+    assert "got 1," in feedback(by["spy"], "nines")  # only its own directory in /tmp
+    off = {r.student_id: r for r in grade(lab1, subs, isolate="off").results}
+    assert not any("FileNotFoundError" in n for n in off["spy"].notebook_notes)

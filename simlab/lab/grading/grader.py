@@ -6,7 +6,9 @@ For each student:
    notebook and the lab's *public* lab.yaml, nothing else (no checks, no other submission). The
    runner (:mod:`simlab.lab.grading.runner`) executes it in a new process session with a
    scrubbed environment, resource limits (address space, file size, CPU) and the lab's wall
-   time limit; on timeout the whole process group is killed. What comes back is answers.json
+   time limit; on timeout the whole process group is killed. Where Linux allows it, the run is
+   also inside namespaces that hide the lab, the other submissions and the network
+   (:mod:`simlab.lab.grading.isolate`). What comes back is answers.json
    and status.json, read as bytes; the directory is then deleted.
 2. **Check** (:func:`run_checks`). In this process, answers.json is loaded strictly (plain
    JSON only, :mod:`simlab.lab.grading.answers`), the student's parameters are recomputed from
@@ -46,6 +48,8 @@ from typing import Any
 from simlab.lab.grading.answers import MAX_BYTES as MAX_ANSWERS_BYTES
 from simlab.lab.grading.answers import AnswerError, load_answers
 from simlab.lab.grading.api import Answers, Missing, Result
+from simlab.lab.grading.isolate import available as isolation_available
+from simlab.lab.grading.isolate import wrap
 from simlab.lab.grading.spec import LabError, LabSpec, load_lab, student_params
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
@@ -87,6 +91,7 @@ class GradeRun:
     lab: LabSpec
     results: list[StudentResult]
     problems: list[str] = field(default_factory=list)  # run-level problems (exit 2)
+    isolated: bool = False  # notebooks ran in namespaces hiding the grader's files
 
     @property
     def exit_code(self) -> int:
@@ -195,10 +200,18 @@ class Execution:
 
 
 def execute(
-    lab: LabSpec, notebook: Path, student_id: str, *, executor: str = "ipython"
+    lab: LabSpec,
+    notebook: Path,
+    student_id: str,
+    *,
+    executor: str = "ipython",
+    isolate: bool = False,
+    hide: tuple[Path, ...] = (),
 ) -> Execution:
     """Run ``notebook`` as ``student_id`` in a private temporary directory; return the bytes of
-    the answers.json it left (or None) and the runner's status."""
+    the answers.json it left (or None) and the runner's status. ``isolate``: inside namespaces
+    that hide the temporary directory, the lab, ``hide`` and the network
+    (:mod:`simlab.lab.grading.isolate`)."""
     tmp = Path(tempfile.mkdtemp(prefix="simlab-grade-"))
     try:
         nb = tmp / "submission.ipynb"
@@ -240,6 +253,9 @@ def execute(
             "--max-file",
             str(MAX_FILE),
         ]
+        if isolate:
+            extra = [lab.directory] if lab.directory else []
+            cmd = wrap(cmd, tmp, [*extra, *hide, notebook.parent])
         with open(tmp / "run.log", "wb") as log:
             proc = subprocess.Popen(
                 cmd,
@@ -457,7 +473,12 @@ def _lab_and_checks(lab_dir: str, source: bytes) -> tuple[LabSpec, dict]:
 
 
 def grade_submission(
-    lab_dir: str, sub: Submission, source: bytes, executor: str = "ipython"
+    lab_dir: str,
+    sub: Submission,
+    source: bytes,
+    executor: str = "ipython",
+    isolate: bool = False,
+    hide: tuple[Path, ...] = (),
 ) -> StudentResult:
     """Execute and check one submission (also the unit of work of ``--jobs``); ``source`` is
     checks.py as the grader read it before any student code ran."""
@@ -470,7 +491,7 @@ def grade_submission(
             gradable=False,
             problem=sub.problem,
         )
-    ex = execute(lab, sub.notebook, sub.student_id, executor=executor)
+    ex = execute(lab, sub.notebook, sub.student_id, executor=executor, isolate=isolate, hide=hide)
     outcomes, notes = grade_answers(
         lab,
         checks,
@@ -493,9 +514,22 @@ def grade(
     *,
     jobs: int = 1,
     executor: str = "ipython",
+    isolate: str = "auto",
     progress: Callable[[StudentResult], None] | None = None,
 ) -> GradeRun:
-    """Grade every submission of ``submissions_dir`` against the lab in ``lab_dir``."""
+    """Grade every submission of ``submissions_dir`` against the lab in ``lab_dir``.
+
+    ``isolate``: ``"on"`` runs notebooks in namespaces that hide the grader's files and the
+    network (a :class:`LabError` if this system cannot), ``"off"`` does not, ``"auto"`` (the
+    default) does when the system can."""
+    if isolate not in ("auto", "on", "off"):
+        raise ValueError(f"isolate must be auto, on or off, got {isolate!r}")
+    isolated = isolate != "off" and isolation_available()
+    if isolate == "on" and not isolated:
+        raise LabError(
+            "--isolate on: this system cannot run notebooks in user namespaces "
+            "(needs Linux with unprivileged user namespaces, unshare and setpriv)"
+        )
     lab_dir = str(Path(lab_dir).resolve())
     lab = load_lab(lab_dir)
     path = checks_path(lab)
@@ -505,22 +539,26 @@ def grade(
     _lab_and_checks(lab_dir, source)  # and validated
     digest = hashlib.sha256(source).hexdigest()
     subs = find_submissions(Path(submissions_dir), lab)
+    hide = (Path(submissions_dir).resolve(),)
     results: list[StudentResult] = []
     if jobs <= 1:
         for sub in subs:
-            r = grade_submission(lab_dir, sub, source, executor)
+            r = grade_submission(lab_dir, sub, source, executor, isolated, hide)
             results.append(r)
             if progress:
                 progress(r)
     else:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(grade_submission, lab_dir, s, source, executor) for s in subs]
+            futures = [
+                pool.submit(grade_submission, lab_dir, s, source, executor, isolated, hide)
+                for s in subs
+            ]
             for f in futures:
                 r = f.result()
                 results.append(r)
                 if progress:
                     progress(r)
-    run = GradeRun(lab, results)
+    run = GradeRun(lab, results, isolated=isolated)
     if not subs:
         run.problems.append(f"{submissions_dir}: no submissions found")
     if checks_digest(lab) != digest:
