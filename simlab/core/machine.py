@@ -75,6 +75,13 @@ class ProtocolMachine(ABC):
     _FF_CACHES: frozenset[str] = frozenset()
 
     @property
+    def steady(self) -> bool:
+        """True when no transition is under way: only the periodic advert (MASTER) or the
+        master-down timer a live master keeps pushing back (BACKUP) is pending. The driver's
+        fast-forward does not even compare snapshots while an instance says False."""
+        return True
+
+    @property
     def period_ns(self) -> int | None:
         """How often the instance acts by itself while nothing else happens (a MASTER's advert
         interval), or None when it only reacts (a BACKUP, INIT)."""

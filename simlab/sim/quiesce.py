@@ -8,7 +8,9 @@ deadline by a whole number of periods, up to just before the next planned event.
 
 How the world decides (see :meth:`World._run_fast`):
 
-1. :func:`snapshot` takes the whole state of the world at a moment ``t`` and splits it into a
+1. :func:`snapshot` first asks every protocol instance whether it is steady (the core's
+   ``steady``: one master adverting, no GARP burst, preempt delay or takeover pending), then
+   takes the whole state of the world at a moment ``t`` and splits it into a
    *shape* (everything that must be equal one period later: states, flags, addresses, link
    faults, every Mersenne random stream's state, the number of trace records...), *moving times*
    (pending timers, protocol deadlines, which must all move by exactly one period), *expiring
@@ -245,6 +247,10 @@ def snapshot(world: World) -> tuple[Snap | None, int | None]:
             )
             m = daemon.machine
             if daemon.running and m is not None:
+                if not m.steady:
+                    # the core says a transition is under way (a GARP burst, a preempt delay,
+                    # a BACKUP that has heard no master): not worth a comparison
+                    return None, now + 1
                 snap.machines.append((m, m.snapshot()))
     return snap, None
 
