@@ -11,9 +11,14 @@ process (an IPython shell, ``--executor ipython``, or a Jupyter kernel with
     .venv/bin/python benchmarks/bench_grade.py
     .venv/bin/python benchmarks/bench_grade.py --n 20 --jobs 2 --executor kernel
 
-Measured here (2 cores shared with other jobs, IPython executor): 1.07 s per submission with
---jobs 1, 0.80 s with --jobs 2 (x1.34); the checks themselves take 0.09 ms per submission, so
-the time is the process start and imports of each notebook run.
+Measured here (2 cores shared with other jobs, IPython executor, 100 submissions):
+
+    isolation on:  0.78 s per submission with --jobs 1, 0.53 s with --jobs 2 (x1.46)
+    isolation off: 0.75 s per submission with --jobs 1, 0.55 s with --jobs 2 (x1.36)
+
+(an earlier run under heavier load from other jobs: 1.07 s and 0.80 s). The checks themselves
+take about 0.1 ms per submission; the time is each notebook's process start and imports, and
+the namespaces cost a few hundredths of a second.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--executor", choices=("ipython", "kernel"), default="ipython")
+    parser.add_argument("--isolate", choices=("auto", "on", "off"), default="auto")
     args = parser.parse_args()
     lab = load_lab(LAB)
     checks = load_checks(lab)
@@ -91,16 +97,19 @@ def main() -> None:
         checks_s = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        one = grade(LAB, subs, jobs=1, executor=args.executor)
+        one = grade(LAB, subs, jobs=1, executor=args.executor, isolate=args.isolate)
         serial_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        many = grade(LAB, subs, jobs=args.jobs, executor=args.executor)
+        many = grade(LAB, subs, jobs=args.jobs, executor=args.executor, isolate=args.isolate)
         parallel_s = time.perf_counter() - t0
 
     assert gradebook_csv(one) == gradebook_csv(many), "grades depend on --jobs"
     full = sum(r.score == r.max_score for r in one.results)
     n = args.n
-    print(f"lab 01, {n} submissions ({full} with full marks), executor {args.executor}")
+    print(
+        f"lab 01, {n} submissions ({full} with full marks), executor {args.executor}, "
+        f"isolation {'on' if one.isolated else 'off'}"
+    )
     print(f"  checks alone      {1000 * checks_s / n:8.2f} ms per submission")
     print(f"  --jobs 1          {serial_s / n:8.3f} s per submission  ({serial_s:.1f} s in all)")
     print(

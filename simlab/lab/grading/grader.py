@@ -283,7 +283,8 @@ def execute(
         status: dict[str, Any] = {}
         if status_path.is_file() and not status_path.is_symlink():
             try:
-                raw = json.loads(status_path.read_bytes()[:1_000_000])
+                with open(status_path, "rb") as f:
+                    raw = json.loads(f.read(1_000_000))
                 status = raw if isinstance(raw, dict) else {}
             except ValueError:
                 status = {}
