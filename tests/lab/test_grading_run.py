@@ -261,3 +261,20 @@ def test_isolated_notebooks_see_neither_checks_nor_other_submissions_nor_the_net
     assert "got 1," in feedback(by["spy"], "nines")  # only its own directory in /tmp
     off = {r.student_id: r for r in grade(lab1, subs, isolate="off").results}
     assert not any("FileNotFoundError" in n for n in off["spy"].notebook_notes)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_cli_lab_check_passes_a_good_lab_and_flags_a_broken_one(lab1, tmp_path):
+    result = CliRunner().invoke(app, ["lab", "check", str(lab1), "--students", "2"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("ok ") == 3
+    broken = tmp_path / "broken"
+    shutil.copytree(lab1, broken)
+    checks = (broken / "checks.py").read_text()
+    (broken / "checks.py").write_text(
+        checks.replace("expected = downtime_minutes(pct / 100) / 1440", "expected = 3.65")
+    )
+    result = CliRunner().invoke(app, ["lab", "check", str(broken), "--students", "2"])
+    assert result.exit_code == 1
+    assert "BAD check-" in result.output and "] seed_days:" in result.output
