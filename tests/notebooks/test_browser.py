@@ -177,3 +177,11 @@ def wait_for_new_outage_label(page, before: list[str], timeout_s: float, errors:
                 f"browser errors: {errors}"
             )
         page.wait_for_timeout(500)
+
+
+def test_the_label_pattern_matches_what_the_probe_chart_writes() -> None:
+    """The browser test looks for the views' own outage labels; a format change must show here."""
+    views = pytest.importorskip("simlab.lab.views")
+    assert OUTAGE_LABEL.match(views.outage_label(2.4)).group(1) == "2.4"  # type: ignore[union-attr]
+    assert OUTAGE_LABEL.match(views.outage_label(12.0, ongoing=True))
+    assert not OUTAGE_LABEL.match("reboot server-1")
