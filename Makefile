@@ -136,9 +136,10 @@ demo: $(STAMP)
 	$(BIN)/simlab demo
 
 # The learner's entry point: JupyterLab on notebooks/ (README says which notebook to start with).
+# Jupyter refuses to run as root without --allow-root (containers, CI machines): add it there.
 LAB_ARGS ?=
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" -eq 0 ] && echo --allow-root) $(LAB_ARGS)
 
 clean:
 	rm -rf docs/_build docs/jupyter_execute build dist .pytest_cache .hypothesis .ruff_cache \
