@@ -6,6 +6,8 @@ Exit codes for every subcommand: 0 success, 1 the command ran and found a proble
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -23,6 +25,30 @@ def fail(message: str) -> typer.Exit:
     """Print ``simlab: message`` on stderr; raise the result to exit with code 2 (bad input)."""
     typer.echo(f"simlab: {message}", err=True)
     return typer.Exit(code=2)
+
+
+@contextmanager
+def progress_bars() -> Iterator[Callable[[int, int, str], None]]:
+    """A ``progress(done, total, what)`` callback drawing one rich bar per ``what`` on stderr
+    (stdout stays for results); the bars vanish when the block ends."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(done: int, total: int, what: str) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(what, total=total)
+            bar.update(tasks[what], completed=done)  # type: ignore[arg-type]
+
+        yield progress
 
 
 @app.callback()

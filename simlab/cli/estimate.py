@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from simlab.cli.app import app, fail
+from simlab.cli.app import app, fail, progress_bars
 from simlab.cli.run import resolve_scenario
 
 
@@ -97,23 +97,7 @@ def estimate(
         typer.echo(json.dumps(_clean(out), allow_nan=False))
         return
 
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(done: int, total: int, what: str) -> None:
-            if what not in tasks:
-                tasks[what] = bar.add_task(what, total=total)
-            bar.update(tasks[what], completed=done)  # type: ignore[arg-type]
-
+    with progress_bars() as progress:
         result, ranking = run(progress)
 
     lo, hi = result.ci95
