@@ -71,6 +71,9 @@ def test_run_types_the_scenarios_run_steps_and_reports_what_they_printed():
     )
     plain = invoke("run", "carp-console-linkdown", "--seed", "1").output
     assert "root@server-1:~ # ifconfig em0 down" in plain
+    # its timeline is fault_phase: fixed, so nothing was shifted and the header says so
+    assert report["fault_offset"] == 0
+    assert "faults at their written times" in plain and "shifted" not in plain
     # a scenario without run: steps has no console key (the documented keys stay as they were)
     assert "console" not in json.loads(invoke("run", "carp-reboot", "--json").output)
 

@@ -221,10 +221,12 @@ def build_world(
 
     span = max(advert_intervals, default=NS_PER_S)
     offset = world.rng("fault-phase").randrange(span)
+    shifted = False
     for k, event in enumerate(scenario.events):
         if isinstance(event, RunStep):
             continue  # typed on a console, a layer above: simlab.console.script plays them
         phase = event.phase or scenario.fault_phase
+        shifted |= phase == "random"
         at = ns(event.at) + (offset if phase == "random" else 0)
         try:
             action, target, params = _world_action(world, event)
@@ -234,7 +236,8 @@ def build_world(
         world.at(at, action, target, **params)
     if problems:
         raise ConfigError(problems)
-    return Built(scenario, world, seed, ns(scenario.until), offset)
+    # the offset is drawn either way (the streams stay the same); it is reported only if used
+    return Built(scenario, world, seed, ns(scenario.until), offset if shifted else 0)
 
 
 def _cable(world: World, cables: list, blame) -> None:
