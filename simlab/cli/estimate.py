@@ -11,6 +11,18 @@ from simlab.cli.app import app, fail, progress_bars
 from simlab.cli.run import resolve_scenario
 
 
+def check_estimate_options(years: float, replications: int, rel_tol: float, gap_samples: int):
+    """The Monte Carlo options ``estimate`` and ``sweep`` share: exit 2 on a bad one."""
+    if years <= 0:
+        raise fail(f"--years {years}: expected a positive number of years")
+    if replications < 2:
+        raise fail(f"--replications {replications}: expected at least 2 (for an interval)")
+    if not 0 < rel_tol < 1:
+        raise fail(f"--rel-tol {rel_tol}: expected a fraction between 0 and 1")
+    if gap_samples < 1:
+        raise fail(f"--gap-samples {gap_samples}: expected at least 1")
+
+
 @app.command("estimate")
 def estimate(
     scenario: Annotated[str, typer.Argument(help="A built-in scenario name or a YAML file.")],
@@ -51,14 +63,7 @@ def estimate(
     from simlab.analysis.availability import format_availability, nines
     from simlab.analysis.estimate import estimate_scenario, fix_first, scenario_models
 
-    if years <= 0:
-        raise fail(f"--years {years}: expected a positive number of years")
-    if replications < 2:
-        raise fail(f"--replications {replications}: expected at least 2 (for an interval)")
-    if not 0 < rel_tol < 1:
-        raise fail(f"--rel-tol {rel_tol}: expected a fraction between 0 and 1")
-    if gap_samples < 1:
-        raise fail(f"--gap-samples {gap_samples}: expected at least 1")
+    check_estimate_options(years, replications, rel_tol, gap_samples)
     spec = resolve_scenario(scenario)
 
     def run(progress=None):

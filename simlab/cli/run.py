@@ -15,15 +15,12 @@ def resolve_scenario(name: str):
     """A built-in scenario name or a YAML file path -> validated Scenario (exit 2 if bad)."""
     from simlab.config.errors import ConfigError
     from simlab.config.scenario import load_scenario
-    from simlab.data import builtin_scenarios
+    from simlab.data import scenario_path
 
-    builtins = builtin_scenarios()
-    path = builtins.get(name) or Path(name)
-    if not path.is_file():
-        raise fail(
-            f"{name}: no such scenario file or built-in scenario "
-            f"(built-in: {', '.join(builtins)}; `simlab examples` describes them)"
-        )
+    try:
+        path = scenario_path(name, hint="; `simlab examples` describes them")
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     try:
         return load_scenario(path)
     except ConfigError as exc:

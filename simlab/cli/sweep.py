@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from simlab.cli.app import app, fail, progress_bars
+from simlab.cli.estimate import check_estimate_options
 from simlab.cli.run import resolve_scenario
 
 _PARAM_HELP = (
@@ -85,14 +86,7 @@ def sweep(
     from simlab.analysis.sweep import sweep as run_sweep
     from simlab.render.sweep import sweep_csv, sweep_html
 
-    if years <= 0:
-        raise fail(f"--years {years}: expected a positive number of years")
-    if replications < 2:
-        raise fail(f"--replications {replications}: expected at least 2 (for an interval)")
-    if not 0 < rel_tol < 1:
-        raise fail(f"--rel-tol {rel_tol}: expected a fraction between 0 and 1")
-    if gap_samples < 1:
-        raise fail(f"--gap-samples {gap_samples}: expected at least 1")
+    check_estimate_options(years, replications, rel_tol, gap_samples)
     if workers is not None and workers < 1:
         raise fail(f"--workers {workers}: expected at least 1")
     if workers is not None and scheduler is not None:

@@ -24,3 +24,16 @@ def builtin_scenarios() -> dict[str, Path]:
     """Built-in scenario name -> its YAML file, sorted by name."""
     folder = Path(str(files(__package__) / "scenarios"))
     return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def scenario_path(name: str, *, hint: str = "") -> Path:
+    """A built-in scenario's name or a YAML file's path -> the file (built-in names first).
+    ``ValueError`` lists the built-in names when neither exists; ``hint`` is added after them."""
+    builtins = builtin_scenarios()
+    path = builtins.get(name) or Path(name)
+    if not path.is_file():
+        raise ValueError(
+            f"{name}: no such scenario file or built-in scenario "
+            f"(built-in: {', '.join(builtins)}{hint})"
+        )
+    return path

@@ -45,16 +45,9 @@ def load(scenario: Scenario | str | Path) -> Scenario:
     """
     if isinstance(scenario, Scenario):
         return scenario
-    from simlab.data import builtin_scenarios
+    from simlab.data import scenario_path
 
-    builtins = builtin_scenarios()
-    name = str(scenario)
-    path = builtins.get(name) or Path(name)
-    if not path.is_file():
-        raise ValueError(
-            f"{name}: no such scenario file or built-in scenario (built-in: {', '.join(builtins)})"
-        )
-    return load_scenario(path)
+    return load_scenario(scenario_path(str(scenario)))
 
 
 def _seconds(value: Any, what: str) -> float:
