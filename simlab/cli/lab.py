@@ -9,7 +9,10 @@ import typer
 
 from simlab.cli.app import app, fail
 
-lab_app = typer.Typer(no_args_is_help=True, help="Graded labs: make the student copy, check a lab before releasing it.")
+lab_app = typer.Typer(
+    no_args_is_help=True,
+    help="Graded labs: make the student copy, check a lab before releasing it.",
+)
 app.add_typer(lab_app, name="lab")
 
 

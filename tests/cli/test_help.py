@@ -10,8 +10,7 @@ from simlab.cli import app
 
 
 def _commands(group):
-    for info in group.registered_commands:
-        yield info
+    yield from group.registered_commands
     for sub in group.registered_groups:
         yield from _commands(sub.typer_instance)
 
