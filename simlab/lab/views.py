@@ -1,7 +1,7 @@
 """The lab bench's views: plotly figures drawn from a :class:`~simlab.lab.bench.Bench`.
 
 Each view is a pure function of the bench (or of plain rows) returning a
-``plotly.graph_objects.Figure``; the widgets copy them into ``FigureWidget``\\ s after every
+``plotly.graph_objects.Figure``; the widgets redraw them into ``Output`` widgets after every
 step, and tests read their data (traces, shapes, annotations) without a browser.
 
 * :func:`state_timeline`: one row per server, coloured bands INIT / BACKUP / MASTER / FAULT /

@@ -5,8 +5,8 @@ off/on, NIC down/up, drop the next gratuitous ARP, cut/repair the sync link), a 
 protocol parameter (advskew/advbase for CARP, priority/advert_int for keepalived), a preempt
 checkbox, and a step button, a run button and a ``Play`` widget over simulated time. After each
 action or step every view is redrawn from the bench: the state timeline, the probe chart and the
-topology (plotly ``FigureWidget``\\ s), the log lines, the packet list with its filters, the
-pcap download link and the availability figures.
+topology (plotly figures drawn into ``Output`` widgets), the log lines, the packet list with
+its filters, the pcap download link and the availability figures.
 
 All logic is in plain methods (:meth:`LabBench.step`, :meth:`LabBench.refresh`, the handlers)
 and in :mod:`simlab.lab.views`; the widgets only call them. Tests drive the widgets from Python
@@ -23,7 +23,6 @@ import base64
 import html
 import math
 from collections.abc import Callable
-from copy import deepcopy
 from dataclasses import dataclass
 from ipaddress import ip_address
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 
 import ipywidgets as widgets
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from simlab.analysis.availability import (
     MINUTES_PER_YEAR,
@@ -135,12 +135,18 @@ class LabBench:
             sync = [self.buttons["cut sync"], self.buttons["repair sync"]]
 
         # ---- views
-        self.figures: dict[str, go.FigureWidget] = {
-            "states": go.FigureWidget(),
-            "probes": go.FigureWidget(),
-            "topology": go.FigureWidget(),
+        # The figures are plain plotly Figures, redrawn whole into an Output widget each time
+        # (plotly's own notebook renderer draws them). FigureWidget was given up: in Voila a
+        # FigureWidget sometimes kept its first drawing while the kernel sent it every
+        # update (the topology in 4 runs of 5 of notebook 4), and each one carries plotly's
+        # 5 MB widget bundle to the browser.
+        self.figures: dict[str, go.Figure] = {}
+        self.charts: dict[str, widgets.Output] = {
+            name: widgets.Output() for name in ("states", "probes", "topology")
         }
-        self.availability_view = widgets.HTML()
+        # the topology is 520 px wide (views.topology_chart); the figures take the rest
+        self.charts["topology"].layout = widgets.Layout(flex="0 0 540px")
+        self.availability_view = widgets.HTML(layout=widgets.Layout(flex="1 1 auto"))
         self.log_host = widgets.Dropdown(
             options=["all", *bench.servers], value="all", description="host"
         )
@@ -205,9 +211,9 @@ class LabBench:
                     f"{html.escape(bench.scenario.description)}"
                 ),
                 controls,
-                self.figures["states"],
-                self.figures["probes"],
-                widgets.HBox([self.figures["topology"], self.availability_view]),
+                self.charts["states"],
+                self.charts["probes"],
+                widgets.HBox([self.charts["topology"], self.availability_view]),
                 self.tabs,
             ]
         )
@@ -339,9 +345,13 @@ class LabBench:
     def refresh(self, *, pcap: bool = True) -> None:
         """Redraw every view from the bench (``pcap=False`` leaves the pcap link as it is)."""
         bench = self.bench
-        _copy(views.state_timeline(bench, window_s=self.window_s), self.figures["states"])
-        _copy(views.probe_chart(bench, window_s=self.window_s), self.figures["probes"])
-        _copy(views.topology_chart(bench), self.figures["topology"])
+        self.figures = {
+            "states": views.state_timeline(bench, window_s=self.window_s),
+            "probes": views.probe_chart(bench, window_s=self.window_s),
+            "topology": views.topology_chart(bench),
+        }
+        for name, fig in self.figures.items():
+            self.charts[name].outputs = (plotly_output(fig),)
         states = ", ".join(f"{h} {s}" for h, s in bench.states().items())
         self.clock.value = f"<code>t = {bench.now_s:.1f} s</code> {html.escape(states)}"
         self.availability_view.value = views.availability_html(bench)
@@ -398,21 +408,14 @@ def _on_slider(
     return handler
 
 
-def _copy(src: go.Figure, dst: go.FigureWidget) -> None:
-    """Replace ``dst``'s traces and layout with ``src``'s.
-
-    A live view in the browser follows the delete/add/relayout messages. A view created
-    later (Voila renders after the cells ran; a notebook reopened) starts from the widget's
-    synced ``_widget_data``/``_widget_layout``, which plotly refreshes only when the figure
-    itself is displayed, never when it sits inside a box: without the two lines at the end
-    such a view starts from the first (empty) figure, and the next delete fails with
-    "indices must be valid indices for gd.data"."""
-    with dst.batch_update():
-        dst.data = ()
-        dst.add_traces(list(src.data))
-        dst.layout = src.layout
-    dst._widget_data = deepcopy(dst._data)
-    dst._widget_layout = deepcopy(dst._layout_obj._props)
+def plotly_output(fig: go.Figure) -> dict[str, Any]:
+    """``fig`` as an Output widget's display_data message: plotly's own mime bundle, which
+    JupyterLab, Notebook 7 and Voila draw with plotly's renderer, and a line of text for
+    front ends without it."""
+    data = pio.renderers["plotly_mimetype"].to_mimebundle(fig.to_dict())
+    title = fig.layout.title.text or "plotly figure"
+    data["text/plain"] = f"<{title}>"
+    return {"output_type": "display_data", "data": data, "metadata": {}}
 
 
 # ---------------------------------------------------------------------- availability calculator

@@ -4,6 +4,7 @@ fire their handlers and setting ``.value`` fires observers (no kernel, no browse
 from __future__ import annotations
 
 import base64
+import json
 import math
 import re
 
@@ -179,11 +180,8 @@ def test_same_buttons_same_run():
     assert a.bench.events() == b.bench.events()
     assert a.bench.state_bands() == b.bench.state_bands()
     for name in ("states", "probes", "topology"):
-        # FigureWidget gives each trace a random uid (the browser's handle): not the data
-        fa, fb = a.figures[name].to_dict(), b.figures[name].to_dict()
-        for trace in (*fa["data"], *fb["data"]):
-            trace.pop("uid", None)
-        assert fa == fb
+        # what the browser is sent, byte for byte
+        assert json.dumps(a.charts[name].outputs) == json.dumps(b.charts[name].outputs)
 
 
 def test_consoles_tab_shares_the_clock_and_refreshes_the_views():
@@ -310,17 +308,30 @@ def test_election_explorer_sliders():
     assert shown == {"priority A", "advert_int A", "priority B", "advert_int B"}
 
 
-def test_figures_synced_state_is_current_for_views_created_later():
-    # Voila (and a reopened notebook) draw a FigureWidget from its synced _widget_data /
-    # _widget_layout, not from the messages sent before the view existed
+def test_charts_hold_the_current_figures_for_any_view():
+    # The browser (and a view created later: Voila, a reopened notebook) draws each chart from
+    # its Output widget's synced outputs: plotly's mime bundle of the current figure.
     lab = LabBench("carp-reboot", seed=1, consoles=False)
+    drawn = lab.charts["topology"].outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    assert drawn["layout"]["title"]["text"] == "192.0.2.50 is held by server-1"
     lab.buttons["reboot server-1"].click()
     lab.step(5)
-    for fig in lab.figures.values():
-        assert len(fig._widget_data) == len(fig.data) > 0
-        assert fig._widget_layout.get("title") == fig.layout.title.to_plotly_json()
-    shapes = lab.figures["probes"]._widget_layout["shapes"]
-    assert [s["name"] for s in shapes] == ["outage"]
+    for name, fig in lab.figures.items():
+        (out,) = lab.charts[name].outputs
+        assert out["output_type"] == "display_data"
+        drawn = out["data"]["application/vnd.plotly.v1+json"]
+        assert drawn == json.loads(fig.to_json())
+    drawn = lab.charts["topology"].outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    assert drawn["layout"]["title"]["text"] == "192.0.2.50 is held by server-2"
+    shapes = lab.charts["probes"].outputs[0]["data"]["application/vnd.plotly.v1+json"]["layout"]
+    assert [s["name"] for s in shapes["shapes"]] == ["outage"]
+    assert set(map(id, lab.charts.values())) <= set(map(id, _walk(lab.widget)))
+
+
+def _walk(w):
+    yield w
+    for child in getattr(w, "children", ()):
+        yield from _walk(child)
 
 
 @pytest.mark.parametrize("name", sorted(builtin_scenarios()))

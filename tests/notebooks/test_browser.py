@@ -137,6 +137,9 @@ def test_reboot_button_in_chromium_shows_the_outage(tmp_path: Path) -> None:
             reboot.first.click()
             play_on(page)
             label = wait_for_new_outage_label(page, before, timeout_s=60, errors=errors)
+            # The topology names the new holder (plotly FigureWidgets, used before, sometimes
+            # kept their first drawing in Voila while the kernel sent them every update).
+            wait_for_title(page, "192.0.2.50 is held by server-2", timeout_s=20, errors=errors)
             page.wait_for_timeout(1000)  # the other views' updates follow the probe chart's
             page.screenshot(path=str(shots / "04-carp-freebsd-reboot.png"), full_page=True)
             passed = True
@@ -174,6 +177,21 @@ def wait_for_new_outage_label(page, before: list[str], timeout_s: float, errors:
         if time.monotonic() > deadline:
             pytest.fail(
                 f"no new outage label after {timeout_s} s: before {before}, now {now}; "
+                f"browser errors: {errors}"
+            )
+        page.wait_for_timeout(500)
+
+
+def wait_for_title(page, title: str, timeout_s: float, errors: list[str]) -> None:
+    """Wait until some plotly chart on the page carries ``title``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        titles = [t.strip() for t in page.locator("g.g-gtitle text").all_text_contents()]
+        if title in titles:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"no chart titled {title!r} after {timeout_s} s: titles {titles}; "
                 f"browser errors: {errors}"
             )
         page.wait_for_timeout(500)
