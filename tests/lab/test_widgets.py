@@ -312,20 +312,21 @@ def test_charts_hold_the_current_figures_for_any_view():
     # The browser (and a view created later: Voila, a reopened notebook) draws each chart from
     # its Output widget's synced outputs: plotly's mime bundle of the current figure.
     lab = LabBench("carp-reboot", seed=1, consoles=False)
-    drawn = lab.charts["topology"].outputs[0]["data"]["application/vnd.plotly.v1+json"]
-    assert drawn["layout"]["title"]["text"] == "192.0.2.50 is held by server-1"
+    assert _drawn(lab, "topology")["layout"]["title"]["text"] == "192.0.2.50 is held by server-1"
     lab.buttons["reboot server-1"].click()
     lab.step(5)
     for name, fig in lab.figures.items():
         (out,) = lab.charts[name].outputs
         assert out["output_type"] == "display_data"
-        drawn = out["data"]["application/vnd.plotly.v1+json"]
-        assert drawn == json.loads(fig.to_json())
-    drawn = lab.charts["topology"].outputs[0]["data"]["application/vnd.plotly.v1+json"]
-    assert drawn["layout"]["title"]["text"] == "192.0.2.50 is held by server-2"
-    shapes = lab.charts["probes"].outputs[0]["data"]["application/vnd.plotly.v1+json"]["layout"]
-    assert [s["name"] for s in shapes["shapes"]] == ["outage"]
+        assert _drawn(lab, name) == json.loads(fig.to_json())
+    assert _drawn(lab, "topology")["layout"]["title"]["text"] == "192.0.2.50 is held by server-2"
+    assert [s["name"] for s in _drawn(lab, "probes")["layout"]["shapes"]] == ["outage"]
     assert set(map(id, lab.charts.values())) <= set(map(id, _walk(lab.widget)))
+
+
+def _drawn(lab, name):
+    """The figure the browser is sent for chart ``name``."""
+    return lab.charts[name].outputs[0]["data"]["application/vnd.plotly.v1+json"]
 
 
 def _walk(w):

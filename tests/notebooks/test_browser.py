@@ -165,35 +165,38 @@ def outage_labels(page) -> list[str]:
 
 def wait_for_new_outage_label(page, before: list[str], timeout_s: float, errors: list[str]) -> str:
     """The first outage label that was not on the page in ``before``."""
-    deadline = time.monotonic() + timeout_s
-    while True:
+
+    def look() -> tuple[str | None, str]:
         now = outage_labels(page)
         new = list(now)
         for label in before:
             if label in new:
                 new.remove(label)
-        if new:
-            return new[0]
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"no new outage label after {timeout_s} s: before {before}, now {now}; "
-                f"browser errors: {errors}"
-            )
-        page.wait_for_timeout(500)
+        return (new[0] if new else None), f"no new outage label: before {before}, now {now}"
+
+    return poll(page, look, timeout_s, errors)
 
 
-def wait_for_title(page, title: str, timeout_s: float, errors: list[str]) -> None:
+def wait_for_title(page, title: str, timeout_s: float, errors: list[str]) -> str:
     """Wait until some plotly chart on the page carries ``title``."""
+
+    def look() -> tuple[str | None, str]:
+        titles = [t.strip() for t in page.locator("g.g-gtitle text").all_text_contents()]
+        return (title if title in titles else None), f"no chart titled {title!r}: titles {titles}"
+
+    return poll(page, look, timeout_s, errors)
+
+
+def poll(page, look, timeout_s: float, errors: list[str]) -> str:
+    """Ask ``look`` every half second for (what was found or None, what the page showed)
+    until it finds something; fail with what the page showed after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while True:
-        titles = [t.strip() for t in page.locator("g.g-gtitle text").all_text_contents()]
-        if title in titles:
-            return
+        found, shown = look()
+        if found is not None:
+            return found
         if time.monotonic() > deadline:
-            pytest.fail(
-                f"no chart titled {title!r} after {timeout_s} s: titles {titles}; "
-                f"browser errors: {errors}"
-            )
+            pytest.fail(f"after {timeout_s} s, {shown}; browser errors: {errors}")
         page.wait_for_timeout(500)
 
 
